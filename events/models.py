@@ -1,0 +1,241 @@
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from hubsite.validators import http_url_validator, validate_time_zone
+from researchers.models import Researcher, Theme
+
+DEFAULT_TIME_ZONE = "Asia/Seoul"
+
+
+class Room(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    location = models.CharField(_("floor / location"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("seated capacity"))
+    is_bookable = models.BooleanField(_("bookable"), default=True)
+    accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+
+    def __str__(self):
+        return self.name
+
+
+class SeriesQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(is_public=True)
+
+
+class Series(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    title = models.CharField(_("title"), max_length=200)
+    title_ko = models.CharField(_("Korean title"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description (Markdown)"), blank=True)
+    organisers = models.ManyToManyField(
+        Researcher, blank=True, related_name="organised_series", verbose_name=_("organisers")
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="series", verbose_name=_("themes"))
+    default_room = models.ForeignKey(
+        Room,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("default room"),
+    )
+    default_weekday = models.PositiveSmallIntegerField(
+        _("default weekday"), choices=Weekday.choices, null=True, blank=True
+    )
+    default_start_time = models.TimeField(_("default start time"), null=True, blank=True)
+    default_duration_minutes = models.PositiveSmallIntegerField(_("default duration (minutes)"), default=60)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone]
+    )
+    is_public = models.BooleanField(_("public"), default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = SeriesQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def display_title(self) -> str:
+        return self.title_ko if self.title_ko and (get_language() or "").startswith("ko") else self.title
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self):
+        """Published and cancelled events: everything that was ever announced."""
+        return self.exclude(status=Event.Status.DRAFT)
+
+    def public(self):
+        return self.published().filter(visibility=Event.Visibility.PUBLIC)
+
+    def visible_to(self, user):
+        if user.is_authenticated:
+            return self.published()
+        return self.public()
+
+    def upcoming(self, now=None):
+        return self.filter(end__gte=now or timezone.now()).order_by("start", "pk")
+
+    def past(self, now=None):
+        return self.filter(end__lt=now or timezone.now()).order_by("-start", "-pk")
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        SEMINAR = "seminar", _("Seminar")
+        LECTURE = "lecture", _("Lecture")
+        WORKSHOP = "workshop", _("Workshop")
+        COLLOQUIUM = "colloquium", _("Colloquium")
+        SOCIAL = "social", _("Social")
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        MEMBERS = "members", _("Members only")
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        KOREAN = "ko", _("Korean")
+        OTHER = "other", _("Other")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SEMINAR)
+    series = models.ForeignKey(
+        Series,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("series"),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    title_ko = models.CharField(_("Korean title"), max_length=300, blank=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    abstract = models.TextField(_("abstract (Markdown)"), blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone]
+    )
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("room")
+    )
+    online_url = models.URLField(_("online link"), blank=True, validators=[http_url_validator])
+    format = models.CharField(_("format"), max_length=20, choices=Format.choices, default=Format.IN_PERSON)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    capacity = models.PositiveIntegerField(
+        _("in-person seats"), null=True, blank=True, help_text=_("Empty means the room's capacity.")
+    )
+    language = models.CharField(
+        _("language of the talk"), max_length=10, choices=Language.choices, default="en"
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="events", verbose_name=_("themes"))
+    speakers_tba = models.BooleanField(_("speakers to be announced"), default=False)
+    recording_url = models.URLField(_("recording link"), blank=True, validators=[http_url_validator])
+    slides_url = models.URLField(_("slides link"), blank=True, validators=[http_url_validator])
+    calendar_uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [
+            models.Index(fields=["status", "visibility", "end"]),
+            models.Index(fields=["room", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="event_end_after_start",
+                violation_error_message=_("The end must be after the start."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancellation_reason=""),
+                name="event_cancelled_has_reason",
+                violation_error_message=_("A cancelled event needs a reason."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def display_title(self) -> str:
+        return self.title_ko if self.title_ko and (get_language() or "").startswith("ko") else self.title
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+
+class EventSpeaker(models.Model):
+    class Role(models.TextChoices):
+        SPEAKER = "speaker", _("Speaker")
+        CHAIR = "chair", _("Chair")
+        PANELLIST = "panellist", _("Panellist")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="speaker_links")
+    researcher = models.ForeignKey(
+        Researcher, on_delete=models.PROTECT, related_name="speaker_links", verbose_name=_("researcher")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SPEAKER)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "researcher"],
+                name="eventspeaker_once_per_event",
+                violation_error_message=_("This researcher is already on this event."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.researcher} ({self.get_role_display()})"

@@ -1,0 +1,26 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from . import health
+
+# Staff sign in through allauth like everyone else, so its rate limits and MFA protect the admin.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = settings.HUB_NAME
+admin.site.site_title = settings.HUB_NAME
+
+urlpatterns = [
+    path("healthz/live", health.live, name="healthz-live"),
+    path("healthz/ready", health.ready, name="healthz-ready"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("researchers.urls")),
+    path("", include("visits.urls")),
+    path("", include("events.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

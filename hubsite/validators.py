@@ -1,0 +1,52 @@
+"""Validators shared by every app."""
+
+import zoneinfo
+from functools import cache
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in _zones():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone; use an IANA name such as Asia/Seoul."),
+            code="unknown_time_zone",
+            params={"value": value},
+        )
+
+
+def validate_orcid(value: str) -> None:
+    """ORCID iD: 0000-0000-0000-000X with the ISO 7064 11,2 check digit."""
+    parts = value.split("-")
+    digits = "".join(parts)
+    if (
+        len(parts) != 4
+        or any(len(p) != 4 for p in parts)
+        or not (digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X"))
+    ):
+        raise ValidationError(
+            _("An ORCID iD looks like 0000-0002-1825-0097 (four groups of four characters)."),
+            code="orcid_form",
+        )
+    total = 0
+    for char in digits[:-1]:
+        total = (total + int(char)) * 2
+    check = (12 - total % 11) % 11
+    expected = "X" if check == 10 else str(check)
+    if digits[-1] != expected:
+        raise ValidationError(
+            _("This ORCID iD's check digit is wrong; please copy it again from orcid.org."),
+            code="orcid_check_digit",
+        )
+
+
+http_url_validator = URLValidator(
+    schemes=["http", "https"], message=_("Enter a web address that starts with http:// or https://.")
+)

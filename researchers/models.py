@@ -1,0 +1,174 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from hubsite.validators import http_url_validator, validate_orcid
+
+
+class Theme(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    name_ko = models.CharField(_("Korean name"), max_length=120, blank=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.CharField(_("short description"), max_length=300, blank=True)
+    ordering = models.PositiveSmallIntegerField(_("ordering"), default=100)
+
+    class Meta:
+        ordering = ["ordering", "name"]
+        verbose_name = _("research theme")
+        verbose_name_plural = _("research themes")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_ko if self.name_ko and (get_language() or "").startswith("ko") else self.name
+
+
+class InstitutionQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(is_public=True)
+
+    def active_partners(self):
+        return self.public().filter(partnership_status=Institution.PartnershipStatus.ACTIVE)
+
+
+class Institution(models.Model):
+    class Kind(models.TextChoices):
+        UNIVERSITY = "university", _("University")
+        COMPANY = "company", _("Company")
+        RESEARCH_INSTITUTE = "institute", _("Research institute")
+        GOVERNMENT = "government", _("Government")
+        NON_PROFIT = "nonprofit", _("Non-profit")
+
+    class PartnershipStatus(models.TextChoices):
+        PROSPECTIVE = "prospective", _("Prospective")
+        ACTIVE = "active", _("Active")
+        PAST = "past", _("Past")
+
+    name = models.CharField(_("name"), max_length=200)
+    name_ko = models.CharField(_("Korean name"), max_length=200, blank=True)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    country = CountryField(_("country"))
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.UNIVERSITY)
+    website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
+    logo = models.ImageField(_("logo"), upload_to="institutions/", blank=True)
+    description = models.TextField(_("description (Markdown)"), blank=True)
+    partnership_status = models.CharField(
+        _("partnership status"),
+        max_length=20,
+        choices=PartnershipStatus.choices,
+        default=PartnershipStatus.PROSPECTIVE,
+    )
+    partnership_start = models.DateField(_("partnership start"), null=True, blank=True)
+    agreement_kind = models.CharField(_("agreement kind"), max_length=80, blank=True, help_text=_("e.g. MoU"))
+    agreement_end = models.DateField(_("agreement end"), null=True, blank=True)
+    contacts = models.ManyToManyField(
+        "Researcher", blank=True, related_name="contact_for", verbose_name=_("contact people")
+    )
+    is_public = models.BooleanField(_("public"), default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = InstitutionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_ko if self.name_ko and (get_language() or "").startswith("ko") else self.name
+
+
+class ResearcherQuerySet(models.QuerySet):
+    def listed(self):
+        """Researchers who opted in to being shown publicly."""
+        return self.filter(listed_publicly=True, anonymised_at__isnull=True)
+
+
+class Researcher(models.Model):
+    """One person, with or without an account: speakers and visitors who never sign in too."""
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        KOREAN = "ko", _("Korean")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="researcher",
+        verbose_name=_("account"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_ko = models.CharField(_("Korean name"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    position = models.CharField(_("position or title"), max_length=200, blank=True)
+    institution = models.ForeignKey(
+        Institution,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="researchers",
+        verbose_name=_("current institution"),
+    )
+    country = CountryField(_("country"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True, help_text=_("Never shown publicly."))
+    website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
+    orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid])
+    themes = models.ManyToManyField(Theme, blank=True, related_name="researchers", verbose_name=_("themes"))
+    bio = models.TextField(_("bio (Markdown)"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="researchers/", blank=True)
+    listed_publicly = models.BooleanField(
+        _("list me publicly"),
+        default=False,
+        help_text=_("Show this profile on the public pages of the hub."),
+    )
+    is_hub_member = models.BooleanField(_("hub member"), default=False, help_text=_("Can host visitors."))
+    is_visiting = models.BooleanField(_("visiting researcher"), default=False)
+    is_speaker = models.BooleanField(_("speaker"), default=False)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ResearcherQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("researcher")
+        verbose_name_plural = _("researchers")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="researcher_email_unique_ci",
+                violation_error_message=_("Another researcher already has this e-mail address."),
+            ),
+            models.UniqueConstraint(
+                fields=["orcid"],
+                condition=~models.Q(orcid=""),
+                name="researcher_orcid_unique",
+                violation_error_message=_("Another researcher already has this ORCID iD."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_ko if self.name_ko and (get_language() or "").startswith("ko") else self.name

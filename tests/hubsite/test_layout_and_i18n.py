@@ -1,0 +1,49 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_uses_the_site_layout_with_skip_link_and_nav(client):
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<a class="skip-link" href="#main">Skip to main content</a>' in html
+    assert '<main id="main" class="wrap" tabindex="-1">' in html
+    assert '<html lang="en">' in html
+
+
+def test_accept_language_ko_shows_the_korean_layout(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="ko")
+    html = response.content.decode()
+    assert '<html lang="ko">' in html
+    assert "본문으로 건너뛰기" in html  # "Skip to main content"
+    assert "서울 AI 연구 허브" in html
+
+
+def test_language_switcher_remembers_korean(client):
+    response = client.post("/i18n/setlang/", {"language": "ko", "next": "/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    html = client.get("/").content.decode()
+    assert '<html lang="ko">' in html
+
+
+def test_every_html_page_carries_a_content_security_policy_without_inline_scripts(client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    script_src = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_korean_catalogue_has_no_untranslated_or_fuzzy_entries():
+    from pathlib import Path
+
+    po = (Path(__file__).resolve().parents[2] / "locale/ko/LC_MESSAGES/django.po").read_text()
+    entries = po.split("\n\n")[1:]
+    untranslated = [e for e in entries if e.rstrip().endswith('msgstr ""') and "msgstr[" not in e]
+    fuzzy = [e for e in entries if "#, fuzzy" in e]
+    assert untranslated == []
+    assert fuzzy == []

@@ -1,0 +1,22 @@
+"""`manage.py seed_demo`: the demo data a newcomer sees. Safe to run again (idempotent).
+
+It lives in the top app (visits) because it seeds every app below it.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from events.seed import seed_seminars
+from researchers.seed import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_people
+
+
+class Command(BaseCommand):
+    help = "Load demo themes, partners, researchers, rooms, series and seminars (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            seed_people()
+            seed_seminars()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Staff sign-in: {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
+        )

@@ -1,0 +1,1 @@
+# Visiting-researcher stays (Workspace, Visit) arrive with the stays issue.
