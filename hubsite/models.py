@@ -1,3 +1,8 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,3 +19,61 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxMessage(models.Model):
+    """One outgoing e-mail, written in the same transaction as the change that caused it.
+
+    (kind, object, recipient, revision) is unique, so asking twice for the same message finds the
+    first row instead of sending again. The content is rendered when the row is written, so what
+    staff see in the admin is exactly what is sent.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=60)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("about (type)"))
+    object_id = models.PositiveBigIntegerField(_("about (id)"))
+    about = GenericForeignKey("content_type", "object_id")
+    recipient = models.EmailField(_("recipient"))
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("plain text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outbox")
+        indexes = [
+            models.Index(fields=["status", "claimed_at"]),
+            models.Index(fields=["content_type", "object_id"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "content_type", "object_id", "recipient", "revision"],
+                name="outbox_one_message_per_kind_object_recipient_revision",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.recipient} ({self.get_status_display()})"
+
+    @property
+    def message_id(self) -> str:
+        """A Message-ID derived from the row, so a message sent twice is recognisably the same one."""
+        host = urlsplit(settings.SITE_URL).hostname or "localhost"
+        return f"<outbox.{self.pk}.{self.kind}.{self.revision}@{host}>"
