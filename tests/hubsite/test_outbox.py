@@ -65,10 +65,13 @@ def test_a_new_revision_is_a_new_message(test_templates, django_capture_on_commi
 
 def test_nothing_is_sent_for_a_change_that_rolled_back(test_templates, django_capture_on_commit_callbacks):
     theme = ThemeFactory()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            enqueue(theme)
-            raise RuntimeError("the change failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        enqueue(theme)
+        raise RuntimeError("the change failed")
     assert callbacks == []
     assert OutboxMessage.objects.count() == 0
     assert mail.outbox == []
