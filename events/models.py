@@ -176,6 +176,14 @@ class Event(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        verbose_name=_("project"),
+    )
 
     objects = EventQuerySet.as_manager()
 

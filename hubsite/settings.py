@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "import_export",
     "hubsite",
     "researchers",
+    "projects",
     "events",
     "visits",
 ]

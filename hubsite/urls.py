@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("researchers.urls")),
     path("", include("visits.urls")),
+    path("", include("projects.urls")),
     path("", include("events.urls")),
 ]
 

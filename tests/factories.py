@@ -105,3 +105,56 @@ class EventSpeakerFactory(factory.django.DjangoModelFactory):
 
     event = factory.SubFactory(EventFactory)
     researcher = factory.SubFactory(ResearcherFactory)
+
+
+# --- projects ------------------------------------------------------------------------------
+from projects.models import Project, ProjectMember, ProjectOutput, ProjectPartner  # noqa: E402
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """An active public project whose lead (a hub member) is also its member with the role lead."""
+
+    class Meta:
+        model = Project
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Project {n}")
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    lead = factory.SubFactory(ResearcherFactory, is_hub_member=True)
+    status = Project.Status.ACTIVE
+    is_public = True
+    start_date = dt.date(2025, 1, 1)
+
+    @factory.post_generation
+    def lead_membership(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            ProjectMember.objects.create(project=obj, researcher=obj.lead, role=ProjectMember.Role.LEAD)
+
+
+class ProjectMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectMember
+
+    project = factory.SubFactory(ProjectFactory)
+    researcher = factory.SubFactory(ResearcherFactory)
+    role = ProjectMember.Role.MEMBER
+
+
+class ProjectPartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectPartner
+
+    project = factory.SubFactory(ProjectFactory)
+    institution = factory.SubFactory(InstitutionFactory)
+    role = ProjectPartner.Role.PARTNER
+
+
+class ProjectOutputFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectOutput
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = ProjectOutput.Kind.PAPER
+    title = factory.Sequence(lambda n: f"Output {n}")
+    authors = "Doe, J."
+    year = 2025

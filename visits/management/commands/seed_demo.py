@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from events.seed import seed_seminars
+from projects.seed import seed_projects
 from researchers.seed import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_people
 
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             seed_people()
             seed_seminars()
+            seed_projects()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Staff sign-in: {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
         )

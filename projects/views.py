@@ -1,0 +1,274 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from researchers.models import Institution, Theme
+
+from . import services
+from .forms import MemberAddForm, MemberRoleForm, OutputForm, ProjectEditForm, ProjectFilterForm
+from .models import Project, ProjectMember, ProjectOutput, ProjectPartner
+from .privacy import people_shown
+from .services import PROJECT_EDITABLE_FIELDS
+
+PROJECTS_PER_PAGE = 24
+UPCOMING_SEMINARS = 20
+PAST_SEMINARS = 10
+ROLE_ORDER = {role: index for index, role in enumerate(ProjectMember.Role.values)}
+
+
+def theme_calendar_path(theme: Theme) -> str:
+    """The theme's iCalendar feed, served by the events app (linked by path, not imported)."""
+    return "/events/calendar.ics?" + urlencode({"theme": theme.slug})
+
+
+def _seminars(manager, user):
+    """Upcoming and past seminars through a reverse relation (project.events, theme.events)."""
+    visible = (
+        manager.visible_to(user)
+        .select_related("series", "room")
+        .prefetch_related("speaker_links__researcher")
+    )
+    return visible.upcoming()[:UPCOMING_SEMINARS], visible.past()[:PAST_SEMINARS]
+
+
+def project_list(request):
+    form = ProjectFilterForm(request.GET or None)
+    projects = form.filter(Project.objects.public()).ordered_for_listing().with_listing_data()
+    page = Paginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "projects/project_list.html", {"form": form, "page": page, "projects": page})
+
+
+def project_visitors(project: Project, user):
+    """Visitors of the project now and before, split by the privacy rule (people_shown).
+
+    Stays arrive with the visits app; until then this returns (None, None) and the page shows
+    nothing. The lead wires it when `visits.Visit.project` (related_name="visits") lands, e.g.
+    people_shown(project.visits.approved().current().select_related("researcher"),
+    researcher=lambda visit: visit.researcher), and the same for past stays.
+    """
+    return None, None
+
+
+def project_detail(request, slug):
+    project = get_object_or_404(
+        Project.objects.visible_to(request.user).select_related("lead__institution"), slug=slug
+    )
+    memberships = sorted(
+        project.memberships.select_related("researcher__institution"),
+        key=lambda m: (ROLE_ORDER[m.role], m.researcher.name.casefold()),
+    )
+    upcoming, past = _seminars(project.events, request.user)
+    visitors_now, visitors_before = project_visitors(project, request.user)
+    context = {
+        "project": project,
+        "themes": project.themes.all(),
+        "members": people_shown(memberships, researcher=lambda m: m.researcher),
+        "partners": project.partner_links.filter(institution__is_public=True).select_related("institution"),
+        "outputs": project.outputs.all(),
+        "upcoming": upcoming,
+        "past": past,
+        "visitors_now": visitors_now,
+        "visitors_before": visitors_before,
+        "can_edit": Project.objects.editable_by(request.user).filter(pk=project.pk).exists()
+        if request.user.is_authenticated
+        else False,
+    }
+    return render(request, "projects/project_detail.html", context)
+
+
+def theme_list(request):
+    themes = Theme.objects.annotate(
+        project_count=Count("projects", filter=Q(projects__is_public=True), distinct=True)
+    )
+    return render(request, "projects/theme_list.html", {"themes": themes})
+
+
+def theme_detail(request, slug):
+    theme = get_object_or_404(Theme, slug=slug)
+    projects = theme.projects.public().ordered_for_listing().with_listing_data()
+    researchers = theme.researchers.listed().select_related("institution")
+    partner_ids = ProjectPartner.objects.filter(project__in=theme.projects.public()).values("institution")
+    researcher_institution_ids = theme.researchers.listed().values("institution")
+    partners = Institution.objects.public().filter(
+        Q(pk__in=partner_ids) | Q(pk__in=researcher_institution_ids)
+    )
+    upcoming, _past = _seminars(theme.events, request.user)
+    context = {
+        "theme": theme,
+        "projects": projects,
+        "upcoming": upcoming,
+        "researchers": researchers,
+        "partners": partners,
+        "calendar_path": theme_calendar_path(theme),
+    }
+    return render(request, "projects/theme_detail.html", context)
+
+
+# --- Editing by the project's leads -------------------------------------------------------
+# Anyone who may not edit a project gets 404 on every edit page, whether or not the project is
+# public, so that the answer never tells a private project exists.
+
+
+def _editable_project(request, slug) -> Project:
+    return get_object_or_404(Project.objects.editable_by(request.user).select_related("lead"), slug=slug)
+
+
+@login_required
+def project_edit(request, slug):
+    project = _editable_project(request, slug)
+    form = ProjectEditForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_update(
+                project=project,
+                changes={name: form.cleaned_data[name] for name in PROJECT_EDITABLE_FIELDS},
+                themes=form.cleaned_data["themes"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The project was saved."))
+            return redirect("projects:edit", slug=project.slug)
+    return render(
+        request, "projects/edit_project.html", {"project": project, "form": form, "section": "summary"}
+    )
+
+
+def _members_page(request, project, *, add_form=None, role_form=None, status=200):
+    memberships = sorted(
+        project.memberships.select_related("researcher__institution"),
+        key=lambda m: (ROLE_ORDER[m.role], m.researcher.name.casefold()),
+    )
+    rows = []
+    for membership in memberships:
+        membership.project = project
+        form = role_form if role_form is not None and role_form.membership.pk == membership.pk else None
+        if form is None:
+            form = MemberRoleForm(
+                membership=membership, prefix=f"member-{membership.pk}", initial={"role": membership.role}
+            )
+        rows.append((membership, form))
+    context = {
+        "project": project,
+        "rows": rows,
+        "add_form": add_form or MemberAddForm(project=project, prefix="add"),
+        "section": "members",
+    }
+    return render(request, "projects/edit_members.html", context, status=status)
+
+
+@login_required
+def member_list(request, slug):
+    project = _editable_project(request, slug)
+    if request.method != "POST":
+        return _members_page(request, project)
+    form = MemberAddForm(request.POST, project=project, prefix="add")
+    if form.is_valid():
+        try:
+            membership = services.project_member_add(
+                project=project, researcher=form.cleaned_data["researcher"], role=form.cleaned_data["role"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("%(name)s was added to the project.") % {"name": membership.researcher.name}
+            )
+            return redirect("projects:members", slug=project.slug)
+    return _members_page(request, project, add_form=form)
+
+
+@login_required
+@require_POST
+def member_change(request, slug, pk):
+    project = _editable_project(request, slug)
+    membership = get_object_or_404(project.memberships.select_related("researcher"), pk=pk)
+    membership.project = project
+    form = MemberRoleForm(request.POST, membership=membership, prefix=f"member-{membership.pk}")
+    if form.is_valid():
+        try:
+            services.project_member_change_role(membership=membership, role=form.cleaned_data["role"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("The role of %(name)s was changed.") % {"name": membership.researcher.name}
+            )
+            return redirect("projects:members", slug=project.slug)
+    return _members_page(request, project, role_form=form)
+
+
+@login_required
+@require_POST
+def member_remove(request, slug, pk):
+    project = _editable_project(request, slug)
+    membership = get_object_or_404(project.memberships.select_related("researcher"), pk=pk)
+    try:
+        services.project_member_remove(membership=membership)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("%(name)s was removed from the project.") % {"name": membership.researcher.name}
+        )
+    return redirect("projects:members", slug=project.slug)
+
+
+def _output_values(form) -> dict:
+    return {name: form.cleaned_data[name] for name in services.OUTPUT_FIELDS}
+
+
+@login_required
+def output_list(request, slug):
+    project = _editable_project(request, slug)
+    form = OutputForm(request.POST or None, instance=ProjectOutput(project=project))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_output_add(project=project, **_output_values(form))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The output was added."))
+            return redirect("projects:outputs", slug=project.slug)
+    context = {"project": project, "outputs": project.outputs.all(), "form": form, "section": "outputs"}
+    return render(request, "projects/edit_outputs.html", context)
+
+
+@login_required
+def output_change(request, slug, pk):
+    project = _editable_project(request, slug)
+    output = get_object_or_404(project.outputs, pk=pk)
+    form = OutputForm(request.POST or None, instance=output)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_output_update(output=output, **_output_values(form))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The output was saved."))
+            return redirect("projects:outputs", slug=project.slug)
+    context = {"project": project, "output": output, "form": form, "section": "outputs"}
+    return render(request, "projects/edit_output.html", context)
+
+
+@login_required
+def output_delete(request, slug, pk):
+    project = _editable_project(request, slug)
+    output = get_object_or_404(project.outputs, pk=pk)
+    if request.method == "POST":
+        services.project_output_delete(output=output)
+        messages.success(request, _("The output “%(title)s” was deleted.") % {"title": output.title})
+        return redirect("projects:outputs", slug=project.slug)
+    return render(
+        request,
+        "projects/edit_output_delete.html",
+        {"project": project, "output": output, "section": "outputs"},
+    )
