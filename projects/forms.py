@@ -51,7 +51,13 @@ class ProjectFilterForm(forms.Form):
     )
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[*Project.Status.choices, (STATUS_ALL, _("Any status"))],
+        # Active first: it is what the page shows when no status is chosen.
+        choices=[
+            (Project.Status.ACTIVE, Project.Status.ACTIVE.label),
+            (Project.Status.COMPLETED, Project.Status.COMPLETED.label),
+            (Project.Status.PROPOSED, Project.Status.PROPOSED.label),
+            (STATUS_ALL, _("Any status")),
+        ],
         required=False,
     )
 

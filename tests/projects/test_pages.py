@@ -310,3 +310,34 @@ def test_project_list_include_renders_cards_for_a_partner_page(django_assert_num
         html = render_to_string("projects/includes/project_list.html", {"projects": projects})
     assert names_in(html, ["Alpha", "Beta"]) == ["Alpha", "Beta"]
     assert html.count('<li class="card project-card">') == 2
+
+
+def test_a_lead_who_is_not_listed_publicly_is_not_named_on_public_pages(client):
+    theme = ThemeFactory(slug="quiet")
+    project = ProjectFactory(title="Quiet project", lead__name="Quiet Lead", lead__listed_publicly=False)
+    project.themes.add(theme)
+    for url in ("/projects/", f"/projects/{project.slug}/", "/themes/quiet/"):
+        html = client.get(url).content.decode()
+        assert "Quiet project" in html, url
+        assert "Quiet Lead" not in html, url
+    assert "1 person, not listed publicly." in client.get(f"/projects/{project.slug}/").content.decode()
+
+
+def test_a_member_of_a_private_project_is_not_shown_through_any_public_page(client):
+    theme = ThemeFactory(slug="secret-theme")
+    hidden = ProjectFactory(title="Private work", is_public=False, lead__name="Private Lead")
+    hidden.themes.add(theme)
+    ProjectMemberFactory(project=hidden, researcher__name="Private Member")
+    for url in ("/projects/", "/projects/?status=all", "/themes/secret-theme/", f"/projects/{hidden.slug}/"):
+        html = client.get(url).content.decode()
+        assert names_in(html, ["Private work", "Private Lead", "Private Member"]) == [], url
+
+
+def test_project_list_status_select_shows_active_when_no_status_is_chosen(client):
+    html = client.get("/projects/").content.decode()
+    options = html[html.index('<select name="status"') :]
+    assert (
+        options.index('value="active"')
+        < options.index('value="completed"')
+        < options.index('value="proposed"')
+    )
