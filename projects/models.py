@@ -2,7 +2,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hubsite.validators import http_url_validator
@@ -79,9 +79,9 @@ class ProjectQuerySet(models.QuerySet):
 
 class Project(models.Model):
     class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
-        ACTIVE = "active", _("Active")
-        COMPLETED = "completed", _("Completed")
+        PROPOSED = "proposed", pgettext_lazy("project status", "Proposed")
+        ACTIVE = "active", pgettext_lazy("project status", "Active")
+        COMPLETED = "completed", pgettext_lazy("project status", "Completed")
 
     title = models.CharField(_("title"), max_length=250)
     title_ko = models.CharField(_("Korean title"), max_length=250, blank=True)

@@ -341,3 +341,11 @@ def test_project_list_status_select_shows_active_when_no_status_is_chosen(client
         < options.index('value="completed"')
         < options.index('value="proposed"')
     )
+
+
+def test_project_page_in_korean_shows_the_korean_title_and_headings(client):
+    project = ProjectFactory(title="Scaling Korean", title_ko="한국어 스케일링")
+    html = client.get(f"/projects/{project.slug}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "<h1>한국어 스케일링</h1>" in html
+    assert '<h2 id="members-heading">구성원</h2>' in html
+    assert '<span class="project-status project-status-active">진행 중</span>' in html
