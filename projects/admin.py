@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .forms import OutputForm, ProjectAdminForm
+from .forms import OutputForm, ProjectAdminForm, ProjectMemberAdminForm
 from .models import Project, ProjectMember, ProjectOutput, ProjectPartner
 
 # This branch has no ResearcherAdmin/InstitutionAdmin with search_fields, so people and
@@ -12,6 +12,7 @@ from .models import Project, ProjectMember, ProjectOutput, ProjectPartner
 
 class ProjectMemberInline(admin.TabularInline):
     model = ProjectMember
+    form = ProjectMemberAdminForm
     extra = 0
     raw_id_fields = ["researcher"]
     fields = ["researcher", "role"]

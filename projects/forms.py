@@ -148,6 +148,21 @@ def _check_lead_role(role: str, researcher: Researcher | None) -> str | None:
     return None
 
 
+class ProjectMemberAdminForm(forms.ModelForm):
+    """The admin's member rows keep the same rule as the site: a co-lead is a hub member."""
+
+    class Meta:
+        model = ProjectMember
+        fields = ["researcher", "role"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        message = _check_lead_role(cleaned_data.get("role", ""), cleaned_data.get("researcher"))
+        if message:
+            self.add_error("role", message)
+        return cleaned_data
+
+
 class MemberAddForm(forms.Form):
     researcher = ResearcherChoiceField(
         label=_("Researcher"),

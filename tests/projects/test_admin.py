@@ -97,6 +97,41 @@ def test_admin_output_inline_normalises_the_doi_and_refuses_a_duplicate(staff_cl
     assert ProjectOutput.objects.get(title="Paper").doi == "10.1000/new"
 
 
+def test_admin_member_inline_refuses_a_co_lead_who_is_not_a_hub_member(staff_client):
+    lead = ResearcherFactory(is_hub_member=True)
+    outsider = ResearcherFactory(is_hub_member=False, name="Ann Other")
+    members = {
+        **inline_management("memberships", total=1),
+        "memberships-0-researcher": str(outsider.pk),
+        "memberships-0-role": "lead",
+    }
+    response = staff_client.post("/admin/projects/project/add/", project_post(lead, **members))
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors == [
+        {"role": ["Only hub members can be a lead of a project; choose another role for Ann Other."]}
+    ]
+    assert Project.objects.count() == 0
+
+
+def test_admin_output_page_refuses_a_doi_already_recorded(staff_client):
+    ProjectOutputFactory(doi="10.1000/taken", project__title="First project")
+    other = ProjectFactory()
+    response = staff_client.post(
+        "/admin/projects/projectoutput/add/",
+        {
+            "project": str(other.pk),
+            "kind": "paper",
+            "title": "Again",
+            "year": "2025",
+            "doi": "doi:10.1000/TAKEN",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "doi": ["This DOI is already recorded for the project “First project”."]
+    }
+
+
 @pytest.mark.parametrize("count", [1, 10])
 def test_admin_project_changelist_query_count_is_constant(staff_client, django_assert_num_queries, count):
     theme = ThemeFactory()

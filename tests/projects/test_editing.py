@@ -267,9 +267,15 @@ def test_the_lead_cannot_be_demoted_or_removed_from_the_site(client, project, le
     own = project.memberships.get(researcher=project.lead)
     client.force_login(lead_user)
     base = f"/projects/{project.slug}/edit/members/{own.pk}/"
-    response = client.post(base, {f"member-{own.pk}-role": "member"})
+    assert (
+        f'name="member-{own.pk}-role"'
+        not in client.get(f"/projects/{project.slug}/edit/members/").content.decode()
+    )
+    response = client.post(base, {f"member-{own.pk}-role": "member"})  # a crafted request
     assert response.status_code == 200
-    assert "The project lead keeps the role “Lead”; staff can name another lead." in response.content.decode()
+    assert response.context["rows"][0][1].errors == {
+        "role": ["The project lead keeps the role “Lead”; staff can name another lead."]
+    }
     response = client.post(base + "remove/", follow=True)
     assert (
         "The project lead cannot be removed; staff can name another lead first." in response.content.decode()
