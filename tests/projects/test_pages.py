@@ -349,3 +349,15 @@ def test_project_page_in_korean_shows_the_korean_title_and_headings(client):
     assert "<h1>한국어 스케일링</h1>" in html
     assert '<h2 id="members-heading">구성원</h2>' in html
     assert '<span class="project-status project-status-active">진행 중</span>' in html
+
+
+def test_project_list_paginates_and_keeps_the_filters_in_page_links(client):
+    theme = ThemeFactory(slug="big")
+    for index in range(25):
+        ProjectFactory(title=f"Project number {index:02d}").themes.add(theme)
+    response = client.get("/projects/?theme=big")
+    html = response.content.decode()
+    assert len(response.context["projects"].object_list) == 24
+    assert '<a href="?theme=big&amp;page=2" rel="next">Next</a>' in html
+    second = client.get("/projects/?theme=big&page=2")
+    assert [p.title for p in second.context["projects"].object_list] == ["Project number 24"]
