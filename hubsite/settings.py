@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: staff without an authenticator app cannot open the admin.
+    "researchers.middleware.StaffRequireMFAMiddleware",
 ]
 
 ROOT_URLCONF = "hubsite.urls"
@@ -211,6 +213,8 @@ LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Links a verified account to its researcher record and lands newcomers on their profile.
+ACCOUNT_ADAPTER = "researchers.adapters.AccountAdapter"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
