@@ -215,6 +215,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 # Links a verified account to its researcher record and lands newcomers on their profile.
 ACCOUNT_ADAPTER = "researchers.adapters.AccountAdapter"
+# Confirming the address in the browser that signed up signs in and lands on the profile.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False

@@ -21,6 +21,9 @@ class AccountAdapter(DefaultAccountAdapter):
                 researcher_link_account(user=email_address.user, email_address=email_address)
         return confirmed
 
+    def get_signup_redirect_url(self, request):
+        return reverse("researchers:profile")
+
     def get_login_redirect_url(self, request):
         # A person without a profile yet lands on it, to link or fill one in.
         if not Researcher.objects.filter(user=request.user).exists():

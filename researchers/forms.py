@@ -16,12 +16,19 @@ class ProfileForm(forms.ModelForm):
         label=_("Research themes"),
     )
 
+    orcid = forms.CharField(
+        label=_("ORCID iD"),
+        required=False,
+        max_length=60,
+        help_text=_("For example 0000-0002-1825-0097; the orcid.org address works too."),
+        widget=forms.TextInput(attrs={"placeholder": "0000-0002-1825-0097", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = Researcher
         fields = [*PROFILE_FIELDS, "themes"]
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 6}),
-            "orcid": forms.TextInput(attrs={"placeholder": "0000-0002-1825-0097", "autocomplete": "off"}),
             "website": forms.URLInput(attrs={"placeholder": "https://"}),
         }
         help_texts = {
@@ -34,10 +41,13 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["institution"].queryset = Institution.objects.public().order_by("name")
-        self.fields["orcid"].strip = True
 
     def clean_orcid(self):
-        return (self.cleaned_data.get("orcid") or "").strip().upper()
+        value = (self.cleaned_data.get("orcid") or "").strip()
+        for prefix in ("https://orcid.org/", "http://orcid.org/", "orcid.org/"):
+            if value.lower().startswith(prefix):
+                value = value[len(prefix) :]
+        return value.upper()
 
 
 def _country_choices(codes) -> list[tuple[str, str]]:

@@ -154,7 +154,10 @@ def researcher_detail(request, slug):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     researcher = researcher_link_verified_account(user=request.user)
-    form = ProfileForm(request.POST or None, request.FILES or None, instance=researcher)
+    posted = request.method == "POST"
+    form = ProfileForm(
+        request.POST if posted else None, request.FILES if posted else None, instance=researcher
+    )
     if request.method == "POST" and form.is_valid():
         fields = {name: value for name, value in form.cleaned_data.items() if name != "themes"}
         try:
@@ -191,7 +194,7 @@ def profile_export(request):
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
 def profile_delete(request):
-    form = AccountDeleteForm(request.POST or None)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)

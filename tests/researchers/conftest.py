@@ -1,0 +1,18 @@
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from tests.factories import StaffFactory
+
+
+@pytest.fixture
+def staff_with_totp(db):
+    """A staff user who has set up an authenticator app, signed in."""
+    staff = StaffFactory()
+    TOTP.activate(staff, generate_totp_secret())
+    return staff
+
+
+@pytest.fixture
+def admin_client(client, staff_with_totp):
+    client.force_login(staff_with_totp)
+    return client
