@@ -1,5 +1,6 @@
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import translation
 
 from tests.factories import StaffFactory
 
@@ -16,3 +17,10 @@ def staff_with_totp(db):
 def admin_client(client, staff_with_totp):
     client.force_login(staff_with_totp)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; a Korean page rendered earlier must not leak into them."""
+    with translation.override("en"):
+        yield
