@@ -9,6 +9,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -87,6 +88,7 @@ def researcher_link_account(*, user: AbstractBaseUser, email_address: EmailAddre
             _("An account is linked to a researcher only through a verified e-mail address."),
             code="email_unverified",
         )
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     if Researcher.objects.filter(user=user).exists():
         return None
     researcher = (
@@ -120,6 +122,8 @@ def researcher_profile_create(
     *, user: AbstractBaseUser, fields: dict[str, Any], themes: list[Theme]
 ) -> Researcher:
     """A new researcher record for a signed-in person, with their verified address."""
+    # The account row is the parent: a double-submitted form waits here, then sees the profile.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     if Researcher.objects.filter(user=user).exists():
         raise ValidationError(_("You already have a profile."), code="profile_exists")
     email = _verified_primary_email(user)

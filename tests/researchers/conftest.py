@@ -24,3 +24,8 @@ def _english():
     """Messages are asserted in English; a Korean page rendered earlier must not leak into them."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
