@@ -7,7 +7,6 @@ from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from researchers.models import Institution, Researcher
 from tests.factories import (
     PASSWORD,
     InstitutionFactory,
@@ -148,5 +147,6 @@ def test_researcher_filters_by_role_theme_and_institution(admin_client):
     member = ResearcherFactory(name="Member", is_hub_member=True, institution=kaist)
     member.themes.add(theme)
     ResearcherFactory(name="Speaker", is_speaker=True)
-    url = f"/admin/researchers/researcher/?is_hub_member__exact=1&themes__id__exact={theme.pk}&institution__id__exact={kaist.pk}"
-    assert [r.name for r in admin_client.get(url).context["cl"].result_list] == ["Member"]
+    query = {"is_hub_member__exact": 1, "themes__id__exact": theme.pk, "institution__id__exact": kaist.pk}
+    response = admin_client.get("/admin/researchers/researcher/", query)
+    assert [r.name for r in response.context["cl"].result_list] == ["Member"]
