@@ -243,3 +243,20 @@ def test_researcher_pages_render_in_korean(client):
     html = client.get(f"/researchers/{researcher.slug}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "<h1>박지원</h1>" in html
     assert '<p lang="en">Ji-won Park</p>' in html
+
+
+def populate_profile(researcher, n):
+    for _ in range(n):
+        researcher.themes.add(ThemeFactory())
+        InstitutionFactory()
+
+
+def test_profile_page_query_count_is_the_same_at_one_and_at_many_rows(client, django_assert_num_queries):
+    user = UserFactory()
+    researcher = ResearcherFactory(user=user, email=user.email)
+    populate_profile(researcher, 1)
+    client.force_login(user)
+    client.get("/profile/")
+    get_with_queries(django_assert_num_queries, client, "/profile/", 5)
+    populate_profile(researcher, 30)
+    get_with_queries(django_assert_num_queries, client, "/profile/", 5)
