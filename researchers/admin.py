@@ -7,7 +7,6 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
 from .forms import ResearcherMergeForm
@@ -158,11 +157,7 @@ class ResearcherAdmin(ImportExportModelAdmin):
         if len(chosen) != 2:
             self.message_user(
                 request,
-                ngettext(
-                    "Select exactly two researchers to merge (you selected %(count)d).",
-                    "Select exactly two researchers to merge (you selected %(count)d).",
-                    len(chosen),
-                )
+                _("Select exactly two researchers to merge (you selected %(count)d).")
                 % {"count": len(chosen)},
                 messages.ERROR,
             )
