@@ -150,3 +150,30 @@ def test_researcher_filters_by_role_theme_and_institution(admin_client):
     query = {"is_hub_member__exact": 1, "themes__id__exact": theme.pk, "institution__id__exact": kaist.pk}
     response = admin_client.get("/admin/researchers/researcher/", query)
     assert [r.name for r in response.context["cl"].result_list] == ["Member"]
+
+
+def test_admin_forms_and_import_export_pages_render(admin_client):
+    researcher = ResearcherFactory()
+    pages = [
+        "/admin/researchers/researcher/add/",
+        f"/admin/researchers/researcher/{researcher.pk}/change/",
+        "/admin/researchers/institution/add/",
+        f"/admin/researchers/institution/{researcher.institution.pk}/change/",
+        "/admin/researchers/theme/",
+        "/admin/researchers/researcher/import/",
+        "/admin/researchers/researcher/export/",
+        "/admin/researchers/institution/import/",
+    ]
+    assert {url: admin_client.get(url).status_code for url in pages} == dict.fromkeys(pages, 200)
+
+
+def test_admin_change_form_refuses_a_duplicate_email_in_another_case(admin_client):
+    ResearcherFactory(email="dup@example.org")
+    response = admin_client.post(
+        "/admin/researchers/researcher/add/",
+        {"name": "Dup", "slug": "dup", "email": "DUP@example.org", "preferred_language": "en"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "Another researcher already has this e-mail address."
+    ]
