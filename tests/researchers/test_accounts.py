@@ -234,3 +234,23 @@ def test_delete_account_without_a_recent_password_entry_asks_for_it_first(client
     assert response.status_code == 302
     assert response["Location"] == "/accounts/reauthenticate/?next=%2Fprofile%2Fdelete%2F"
     assert get_user_model().objects.filter(pk=user.pk).exists()
+
+
+def test_profile_slugs_never_clash_and_korean_only_names_get_a_readable_slug(client):
+    ResearcherFactory(slug="new-comer")
+    first, second = UserFactory(), UserFactory()
+    client.force_login(first)
+    client.post("/profile/", {"name": "New Comer", "preferred_language": "en"})
+    client.force_login(second)
+    client.post("/profile/", {"name": "박지원", "preferred_language": "ko"})
+    assert Researcher.objects.get(user=first).slug == "new-comer-2"
+    assert Researcher.objects.get(user=second).slug == "researcher"
+
+
+def test_confirming_an_address_does_not_take_over_a_researcher_linked_to_another_account(client):
+    owner = UserFactory(email="owner@example.org")
+    speaker = ResearcherFactory(email="shared@example.org", user=owner)
+    user = UserFactory(email="shared@example.org")
+    assert researcher_link_account(user=user, email_address=EmailAddress.objects.get(user=user)) is None
+    speaker.refresh_from_db()
+    assert speaker.user == owner
