@@ -3,7 +3,7 @@ import threading
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections
+from django.db import connection
 
 from events.models import EventSpeaker
 from researchers.models import Researcher
@@ -172,7 +172,7 @@ def run_in_threads(*functions):
         except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
             results[i] = error
         finally:
-            close_old_connections()
+            connection.close()  # each thread has its own connection; the test database must be free to drop
 
     threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
     for thread in threads:
