@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_countries.filters import CountryFilter
 from import_export.admin import ImportExportModelAdmin
 
 from .forms import ResearcherMergeForm
@@ -60,7 +61,13 @@ class InstitutionAdmin(ImportExportModelAdmin):
         "people_count",
         "is_public",
     ]
-    list_filter = ["partnership_status", "kind", AgreementEndingFilter, "is_public", "country"]
+    list_filter = [
+        "partnership_status",
+        "kind",
+        AgreementEndingFilter,
+        "is_public",
+        ("country", CountryFilter),
+    ]
     search_fields = ["name", "name_ko", "short_name", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["contacts"]
@@ -123,7 +130,7 @@ class ResearcherAdmin(ImportExportModelAdmin):
         "listed_publicly",
         "themes",
         ("institution", admin.RelatedOnlyFieldListFilter),
-        "country",
+        ("country", CountryFilter),
     ]
     search_fields = [
         "name",

@@ -138,7 +138,7 @@ def test_admin_changelists_query_count_is_the_same_at_one_and_at_many_rows(
         assert admin_client.get(url).status_code == 200
 
 
-EXPECTED_CHANGELIST_QUERIES = {"/admin/researchers/researcher/": 7, "/admin/researchers/institution/": 5}
+EXPECTED_CHANGELIST_QUERIES = {"/admin/researchers/researcher/": 8, "/admin/researchers/institution/": 6}
 
 
 def test_researcher_filters_by_role_theme_and_institution(admin_client):
@@ -176,4 +176,16 @@ def test_admin_change_form_refuses_a_duplicate_email_in_another_case(admin_clien
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == [
         "Another researcher already has this e-mail address."
+    ]
+
+
+def test_admin_country_filter_offers_only_countries_in_use(admin_client):
+    InstitutionFactory(country="KR")
+    InstitutionFactory(country="FR")
+    response = admin_client.get("/admin/researchers/institution/")
+    (country_filter,) = [f for f in response.context["cl"].filter_specs if str(f.title).lower() == "country"]
+    assert [c["display"] for c in country_filter.choices(response.context["cl"])] == [
+        "All",
+        "France",
+        "South Korea",
     ]
