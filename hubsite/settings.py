@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: staff without an authenticator app cannot open the admin.
+    "researchers.middleware.StaffRequireMFAMiddleware",
 ]
 
 ROOT_URLCONF = "hubsite.urls"
@@ -212,6 +214,10 @@ LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Links a verified account to its researcher record and lands newcomers on their profile.
+ACCOUNT_ADAPTER = "researchers.adapters.AccountAdapter"
+# Confirming the address in the browser that signed up signs in and lands on the profile.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False

@@ -1,11 +1,34 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from hubsite.validators import http_url_validator, validate_orcid
+
+from .validators import image_extension_validator, validate_image_size, validate_safe_markdown
+
+AGREEMENT_WARNING_DAYS = 90
+SLUG_HELP = _("Part of the page address: lower-case letters, digits and hyphens.")
+
+
+def _speaker_link_model():
+    """The events app's speaker link model, found through the reverse relation (no import)."""
+    return Researcher._meta.get_field("speaker_links").related_model
+
+
+def public_talks_prefetch(lookup: str = "speaker_links", to_attr: str = "public_talks") -> models.Prefetch:
+    """Talks given at published, public seminars, newest first, each with its event."""
+    links = _speaker_link_model()._default_manager.filter(
+        event__status="published", event__visibility="public"
+    )
+    return models.Prefetch(
+        lookup, queryset=links.select_related("event").order_by("-event__start", "pk"), to_attr=to_attr
+    )
 
 
 class Theme(models.Model):
@@ -35,6 +58,20 @@ class InstitutionQuerySet(models.QuerySet):
     def active_partners(self):
         return self.public().filter(partnership_status=Institution.PartnershipStatus.ACTIVE)
 
+    def with_public_seminar_count(self):
+        """Annotate `seminar_count`: published public seminars given by the institution's people."""
+        return self.annotate(
+            seminar_count=models.Count(
+                "researchers__speaker_links__event",
+                filter=models.Q(
+                    researchers__speaker_links__event__status="published",
+                    researchers__speaker_links__event__visibility="public",
+                ),
+                distinct=True,
+            )
+        )
+        # STAYS: the visits app adds a `stay_count` annotation here (the lead wires it in).
+
 
 class Institution(models.Model):
     class Kind(models.TextChoices):
@@ -52,13 +89,27 @@ class Institution(models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_ko = models.CharField(_("Korean name"), max_length=200, blank=True)
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        help_text=SLUG_HELP,
+        error_messages={"unique": _("Another institution already uses this slug; choose another.")},
+    )
     country = CountryField(_("country"))
     city = models.CharField(_("city"), max_length=120, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.UNIVERSITY)
     website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
-    logo = models.ImageField(_("logo"), upload_to="institutions/", blank=True)
-    description = models.TextField(_("description (Markdown)"), blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="institutions/",
+        blank=True,
+        validators=[image_extension_validator, validate_image_size],
+        help_text=_("PNG, JPEG, GIF or WebP, at most 2 MB."),
+    )
+    description = models.TextField(
+        _("description (Markdown)"), blank=True, validators=[validate_safe_markdown]
+    )
     partnership_status = models.CharField(
         _("partnership status"),
         max_length=20,
@@ -89,11 +140,29 @@ class Institution(models.Model):
     def display_name(self) -> str:
         return self.name_ko if self.name_ko and (get_language() or "").startswith("ko") else self.name
 
+    @property
+    def agreement_ends_soon(self) -> bool:
+        """The agreement ends within AGREEMENT_WARNING_DAYS (or has just ended): staff should act."""
+        if self.agreement_end is None:
+            return False
+        today = timezone.localdate()
+        return self.agreement_end <= today + dt.timedelta(days=AGREEMENT_WARNING_DAYS)
+
 
 class ResearcherQuerySet(models.QuerySet):
     def listed(self):
         """Researchers who opted in to being shown publicly."""
         return self.filter(listed_publicly=True, anonymised_at__isnull=True)
+
+    def search(self, text: str):
+        """Name in English or Korean, any part, any letter case."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(models.Q(name__icontains=text) | models.Q(name_ko__icontains=text))
+
+    def with_email(self, email: str):
+        return self.filter(email__iexact=email.strip())
 
 
 class Researcher(models.Model):
@@ -113,7 +182,13 @@ class Researcher(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     name_ko = models.CharField(_("Korean name"), max_length=200, blank=True)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        help_text=SLUG_HELP,
+        error_messages={"unique": _("Another researcher already uses this slug; choose another.")},
+    )
     position = models.CharField(_("position or title"), max_length=200, blank=True)
     institution = models.ForeignKey(
         Institution,
@@ -128,8 +203,14 @@ class Researcher(models.Model):
     website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid])
     themes = models.ManyToManyField(Theme, blank=True, related_name="researchers", verbose_name=_("themes"))
-    bio = models.TextField(_("bio (Markdown)"), blank=True)
-    photo = models.ImageField(_("photo"), upload_to="researchers/", blank=True)
+    bio = models.TextField(_("bio (Markdown)"), blank=True, validators=[validate_safe_markdown])
+    photo = models.ImageField(
+        _("photo"),
+        upload_to="researchers/",
+        blank=True,
+        validators=[image_extension_validator, validate_image_size],
+        help_text=_("PNG, JPEG, GIF or WebP, at most 2 MB."),
+    )
     listed_publicly = models.BooleanField(
         _("list me publicly"),
         default=False,
@@ -172,3 +253,19 @@ class Researcher(models.Model):
     @property
     def display_name(self) -> str:
         return self.name_ko if self.name_ko and (get_language() or "").startswith("ko") else self.name
+
+    @property
+    def orcid_url(self) -> str:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else ""
+
+    @property
+    def roles(self) -> list[str]:
+        return [
+            str(label)
+            for flag, label in (
+                (self.is_hub_member, _("Hub member")),
+                (self.is_visiting, _("Visiting researcher")),
+                (self.is_speaker, _("Speaker")),
+            )
+            if flag
+        ]

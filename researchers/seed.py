@@ -1,5 +1,7 @@
 """Demo people, partners and themes for `manage.py seed_demo`. Idempotent: keyed by slug."""
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 
 from .models import Institution, Researcher, Theme
@@ -156,6 +158,8 @@ def seed_people() -> None:
                 "kind": kind,
                 "partnership_status": Institution.PartnershipStatus.ACTIVE,
                 "agreement_kind": "MoU",
+                "partnership_start": dt.date(2024, 3, 1),
+                "agreement_end": dt.date(2029, 2, 28),
                 "description": f"{name} works with the hub on joint seminars and researcher exchanges.",
             },
         )
