@@ -45,6 +45,11 @@ def _isolated_side_effects(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"

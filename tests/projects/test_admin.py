@@ -141,8 +141,8 @@ def test_admin_project_changelist_query_count_is_constant(staff_client, django_a
         ProjectMemberFactory(project=project)
         ProjectPartnerFactory(project=project)
         ProjectOutputFactory(project=project)
-    # session, user, count, filtered count, rows, theme filter choices, date hierarchy years
-    with django_assert_num_queries(7):
+    # session, user, staff MFA check, count, filtered count, rows, theme filter choices, date hierarchy years
+    with django_assert_num_queries(8):
         response = staff_client.get("/admin/projects/project/")
     assert response.status_code == 200
     row = response.context["cl"].result_list[0]
@@ -152,8 +152,8 @@ def test_admin_project_changelist_query_count_is_constant(staff_client, django_a
 @pytest.mark.parametrize("count", [1, 10])
 def test_admin_output_changelist_query_count_is_constant(staff_client, django_assert_num_queries, count):
     ProjectOutputFactory.create_batch(count)
-    # session, user, count, filtered count, rows (with their project)
-    with django_assert_num_queries(5):
+    # session, user, staff MFA check, count, filtered count, rows (with their project)
+    with django_assert_num_queries(6):
         assert staff_client.get("/admin/projects/projectoutput/").status_code == 200
 
 

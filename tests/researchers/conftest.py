@@ -1,5 +1,4 @@
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import translation
 
 from tests.factories import StaffFactory
@@ -8,9 +7,7 @@ from tests.factories import StaffFactory
 @pytest.fixture
 def staff_with_totp(db):
     """A staff user who has set up an authenticator app, signed in."""
-    staff = StaffFactory()
-    TOTP.activate(staff, generate_totp_secret())
-    return staff
+    return StaffFactory()
 
 
 @pytest.fixture
@@ -24,8 +21,3 @@ def _english():
     """Messages are asserted in English; a Korean page rendered earlier must not leak into them."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

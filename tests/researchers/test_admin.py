@@ -24,7 +24,7 @@ def current_code(secret: str) -> str:
 
 
 def test_staff_without_totp_cannot_open_any_admin_page(client):
-    staff = StaffFactory()
+    staff = StaffFactory(totp=False)
     assert client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD}).status_code == 302
     for url in ["/admin/", "/admin/researchers/researcher/", "/admin/researchers/researcher/autocomplete/"]:
         response = client.get(url)
@@ -36,7 +36,7 @@ def test_staff_without_totp_cannot_open_any_admin_page(client):
 
 
 def test_staff_who_sets_up_totp_can_open_the_admin(client):
-    staff = StaffFactory()
+    staff = StaffFactory(totp=False)
     client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD})
     assert client.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
 
