@@ -25,7 +25,9 @@ class OutboxAccountAdapter(DefaultAccountAdapter):
         site = get_current_site(request)
         ctx = {"request": request, "email": email, "current_site": site, **context}
         rendered = self.render_mail(template_prefix, email, ctx)
-        html = next((alt.content for alt in getattr(rendered, "alternatives", []) if alt.mimetype == "text/html"), "")
+        html = next(
+            (alt.content for alt in getattr(rendered, "alternatives", []) if alt.mimetype == "text/html"), ""
+        )
         user = context.get("user")
         about = user if isinstance(user, models.Model) and user.pk else site
         outbox_write(

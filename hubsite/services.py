@@ -149,7 +149,7 @@ def _dispatch_after_commit(pk: int) -> None:
 def _safe_dispatch(pks: list[int], countdown: int | None = None) -> None:
     try:
         outbox_dispatch(pks=pks, countdown=countdown)
-    except Exception:  # noqa: BLE001 - the broker is down; the rows are safe and the sweep sends them
+    except Exception:  # the broker is down; the rows are safe and the sweep sends them
         logger.exception("Could not hand outbox rows %s to Celery; the sweep will.", pks)
 
 
@@ -289,7 +289,7 @@ def _schedule_retries(retry: dict[int, tuple[int, str]], result: BatchResult) ->
     now = timezone.now()
     countdown = retry_countdown(max(attempts for attempts, _ in retry.values()))
     retrying = []
-    for pk, (attempts, reason) in retry.items():
+    for pk, (attempts, reason) in sorted(retry.items()):
         mine = OutboxMessage.objects.filter(pk=pk, status=Status.SENDING)
         if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             mine.update(status=Status.FAILED, failed_at=now, last_error=_gave_up(reason))
@@ -300,13 +300,14 @@ def _schedule_retries(retry: dict[int, tuple[int, str]], result: BatchResult) ->
             )
             retrying.append(pk)
     result.retrying.extend(retrying)
-    _safe_dispatch(retrying, countdown=countdown)
+    if retrying:
+        _safe_dispatch(retrying, countdown=countdown)
 
 
 def _close_quietly(mailer) -> None:
     try:
         mailer.close()
-    except Exception:  # noqa: BLE001 - a QUIT the server no longer answers changes nothing
+    except Exception:  # a QUIT the server no longer answers changes nothing
         logger.info("Closing the SMTP connection failed", exc_info=True)
 
 
@@ -336,7 +337,9 @@ def outbox_sweep(*, limit: int = 5000) -> SweepResult:
         row = OutboxMessage.objects.filter(pk=pk, status=Status.SENDING, claimed_at=claimed_at)
         error = reason.format(claimed_at.isoformat(timespec="seconds"))
         if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            result.failed_sending += row.update(status=Status.FAILED, failed_at=now, last_error=_gave_up(error))
+            result.failed_sending += row.update(
+                status=Status.FAILED, failed_at=now, last_error=_gave_up(error)
+            )
         elif row.update(status=Status.QUEUED, next_attempt_at=now, last_error=error):
             requeued.append(pk)
     result.requeued_sending = len(requeued)
@@ -344,7 +347,9 @@ def outbox_sweep(*, limit: int = 5000) -> SweepResult:
         status=Status.QUEUED,
         next_attempt_at__lt=now - timedelta(seconds=settings.OUTBOX_DISPATCH_GRACE_SECONDS),
     )
-    pks = sorted(set(overdue.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]) | set(requeued))
+    pks = sorted(
+        set(overdue.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]) | set(requeued)
+    )
     if pks:
         # Due "now" again, so the next sweep leaves them to the tasks dispatched here for a while.
         OutboxMessage.objects.filter(pk__in=pks, status=Status.QUEUED).update(next_attempt_at=now)
