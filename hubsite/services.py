@@ -137,9 +137,13 @@ def _dispatch_after_commit(pk: int) -> None:
         _safe_dispatch([pk])
         return
     pending = getattr(connection, "_outbox_pending", None)
-    registered = pending is not None and any(entry[1] is pending for entry in connection.run_on_commit)
+    savepoints = set(connection.savepoint_ids)
+    # Join the collector of an enclosing block; a rolled-back savepoint took its callback with it,
+    # and one registered in a sibling savepoint belongs to other work.
+    registered = pending is not None and any(
+        func is pending and sids <= savepoints for sids, func, _robust in connection.run_on_commit
+    )
     if not registered or pending.fired:
-        # The first row of this transaction (a rolled-back savepoint takes its callback with it).
         pending = _PendingDispatch()
         connection._outbox_pending = pending
         transaction.on_commit(pending, robust=True)
