@@ -81,6 +81,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/outbox-admin.css"]}
+
     fieldsets = [
         (
             _("Delivery"),
