@@ -11,6 +11,7 @@ from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
+from .context_processors import hub as hub_context
 from .mail import build_email, classify_error, outbox_mailer, retry_countdown
 from .models import Heartbeat, OutboxMessage
 
@@ -51,7 +52,8 @@ def outbox_enqueue(
     if existing is not None:
         return existing
     with translation.override(language):
-        context = {**context, "recipient": recipient, "language": language}
+        # What every page gets from the context processor, so mail templates can use it too.
+        context = {**hub_context(None), **context, "recipient": recipient, "language": language}
         subject = render_to_string(f"email/{template}.subject.txt", context)
         body_text = render_to_string(f"email/{template}.txt", context)
         try:

@@ -105,3 +105,15 @@ class EventSpeakerFactory(factory.django.DjangoModelFactory):
 
     event = factory.SubFactory(EventFactory)
     researcher = factory.SubFactory(ResearcherFactory)
+
+
+class SeriesSubscriptionFactory(factory.django.DjangoModelFactory):
+    """A confirmed subscription to a public series' announcements."""
+
+    class Meta:
+        model = "events.SeriesSubscription"
+
+    series = factory.SubFactory(SeriesFactory)
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    confirmations_sent = 1
+    confirmed_at = factory.LazyFunction(timezone.now)
