@@ -292,3 +292,13 @@ def test_two_requests_at_once_make_one_subscription_and_one_confirmation():
     assert SeriesSubscription.objects.count() == 1
     assert OutboxMessage.objects.filter(kind="series_subscription_confirm").count() == 1
     assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+
+
+def test_a_korean_visitor_gets_the_confirmation_in_korean(subscribe, client):
+    series = SeriesFactory(title="Scaling laws", title_ko="스케일링 법칙")
+    client.cookies["django_language"] = "ko"
+    subscribe(series)
+    (confirmation,) = mail.outbox
+    assert confirmation.subject == "스케일링 법칙 구독을 확인해 주세요"
+    assert "링크는 7일 동안 유효합니다." in confirmation.body
+    assert SeriesSubscription.objects.get().language == "ko"

@@ -110,7 +110,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_only_the_message_in
     smtp_server.handler.hold_at = 40  # the 40th message is in flight: received, not yet answered
     worker = start_worker(smtp_server, "-P", "solo")
     try:
-        recipients = write_batch(120)  # one batch task
+        recipients = write_batch(120)  # two batch tasks (100 + 20), taken one at a time
         assert smtp_server.handler.holding.wait(30), "the worker never reached the 40th message"
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
@@ -128,10 +128,10 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_only_the_message_in
     OutboxMessage.objects.filter(status=Status.QUEUED).update(
         next_attempt_at=F("next_attempt_at") - dt.timedelta(minutes=2)
     )
-    # ... a new worker starts, and beat runs the sweep.
+    # ... beat runs the sweep, and a new worker starts.
+    assert outbox_sweep().redispatched == 81
     worker = start_worker(smtp_server, "-P", "solo")
     try:
-        assert outbox_sweep().redispatched == 81
         assert wait_until(lambda: unfinished() == 0, 30), f"{unfinished()} rows still unfinished"
     finally:
         output = stop_worker(worker)
