@@ -302,3 +302,11 @@ def test_a_korean_visitor_gets_the_confirmation_in_korean(subscribe, client):
     assert confirmation.subject == "스케일링 법칙 구독을 확인해 주세요"
     assert "링크는 7일 동안 유효합니다." in confirmation.body
     assert SeriesSubscription.objects.get().language == "ko"
+
+
+def test_link_pages_take_one_query(client, django_assert_num_queries):
+    subscription = SeriesSubscriptionFactory(confirmed_at=None)
+    with django_assert_num_queries(1):
+        assert client.get(f"/subscriptions/confirm/{subscription.token}/").context["state"] == "ask"
+    with django_assert_num_queries(1):
+        assert client.get(f"/subscriptions/unsubscribe/{subscription.token}/").context["state"] == "ask"

@@ -379,3 +379,13 @@ def test_asking_twice_at_the_same_time_writes_one_row(monkeypatch):
         thread.join()
     assert OutboxMessage.objects.count() == 1
     assert pks == [OutboxMessage.objects.get().pk] * 4
+
+
+def test_an_eager_retry_task_does_not_send_before_its_time(smtp_mailer):
+    # Celery runs tasks at once in eager mode, countdown or not: the row's own due time holds it back.
+    smtp_mailer.answer_next_data("451 4.3.0 Try later")
+    (row,) = write_rows("a@example.org")
+    outbox_send_batch(pks=[row.pk])
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.QUEUED, 1)
+    assert smtp_mailer.received == []
