@@ -389,3 +389,22 @@ def test_an_eager_retry_task_does_not_send_before_its_time(smtp_mailer):
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.QUEUED, 1)
     assert smtp_mailer.received == []
+
+
+def test_the_sweep_task_reports_what_it_did(smtp_mailer):
+    from hubsite.tasks import sweep_outbox
+
+    (row,) = write_rows("a@example.org")
+    OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - dt.timedelta(minutes=5))
+    assert sweep_outbox.delay().get() == {"requeued_sending": 0, "failed_sending": 0, "redispatched": 1}
+    assert smtp_mailer.recipients() == ["a@example.org"]
+
+
+def test_a_message_queued_by_an_older_release_is_still_sent(smtp_mailer):
+    from hubsite.tasks import send_outbox_message
+
+    (row,) = write_rows("a@example.org")
+    send_outbox_message.delay(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.SENT
+    assert smtp_mailer.recipients() == ["a@example.org"]
