@@ -280,12 +280,10 @@ def _gave_up(reason: str) -> str:
 
 
 def _count_attempt(messages: list[OutboxMessage], reason: str) -> dict[int, tuple[int, str]]:
-    """Claim rows the batch could not try (the server is unreachable) so that they count an attempt."""
-    pks = [m.pk for m in messages]
-    claimed = OutboxMessage.objects.filter(pk__in=pks, status=Status.QUEUED)
-    claimed.update(status=Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
-    rows = OutboxMessage.objects.filter(pk__in=pks, status=Status.SENDING).values_list("pk", "attempts")
-    return {pk: (attempts, reason) for pk, attempts in rows}
+    """Claim the rows the batch could not try (the server is unreachable), so each counts an attempt.
+
+    One conditional claim per row, as for sending: a row another worker holds is not touched."""
+    return {m.pk: (m.attempts, reason) for m in messages if _claim(m)}
 
 
 def _schedule_retries(retry: dict[int, tuple[int, str]], result: BatchResult) -> None:
