@@ -247,3 +247,57 @@ class EventSpeaker(models.Model):
 
     def __str__(self):
         return f"{self.researcher} ({self.get_role_display()})"
+
+
+# --- Series subscriptions ------------------------------------------------------------------
+# Announcements of a series by e-mail, double opt-in. Services in events/services.py.
+
+
+def _subscription_token() -> str:
+    from secrets import token_urlsafe
+
+    return token_urlsafe(24)
+
+
+class SeriesSubscriptionQuerySet(models.QuerySet):
+    def active(self):
+        """Confirmed and not unsubscribed: the addresses that get announcements."""
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+
+
+class SeriesSubscription(models.Model):
+    """An address that asked for a series' announcements.
+
+    Pending until the link in the confirmation mail is followed; active until unsubscribed. The
+    random token is the key in the confirmation and unsubscribe links (no account needed)."""
+
+    series = models.ForeignKey(
+        Series, on_delete=models.CASCADE, related_name="subscriptions", verbose_name=_("series")
+    )
+    email = models.EmailField(_("e-mail address"))
+    language = models.CharField(_("language"), max_length=8, default="en")
+    token = models.CharField(
+        _("token"), max_length=64, unique=True, default=_subscription_token, editable=False
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    # Also the revision of the confirmation mail: each new request is a new message.
+    confirmations_sent = models.PositiveIntegerField(_("confirmation mails sent"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+
+    objects = SeriesSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["series", "email"]
+        verbose_name = _("series subscription")
+        verbose_name_plural = _("series subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "email"], name="seriessubscription_once_per_address")
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.series}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None

@@ -6,3 +6,29 @@ app_name = "events"
 urlpatterns = [
     path("", views.home, name="home"),
 ]
+
+# --- Series subscriptions (e-mail announcements) -------------------------------------------
+from . import views_subscriptions  # noqa: E402 - kept with its patterns, appended as one block
+
+urlpatterns += [
+    path(
+        "subscriptions/series/<slug:slug>/",
+        views_subscriptions.series_subscribe,
+        name="series_subscribe",
+    ),
+    path(
+        "subscriptions/series/<slug:slug>/requested/",
+        views_subscriptions.series_subscribe_requested,
+        name="series_subscribe_requested",
+    ),
+    path(
+        "subscriptions/confirm/<str:token>/",
+        views_subscriptions.subscription_confirm,
+        name="subscription_confirm",
+    ),
+    path(
+        "subscriptions/unsubscribe/<str:token>/",
+        views_subscriptions.subscription_unsubscribe,
+        name="subscription_unsubscribe",
+    ),
+]

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,6 +21,19 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def about(self, obj: models.Model):
+        """Messages about `obj` (any model): the event, the subscription, the user…"""
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+
+    def counts_by_status(self) -> dict[str, int]:
+        """{"queued": n, "sending": n, "sent": n, "failed": n}, every status present, in one query."""
+        counts = dict.fromkeys(OutboxMessage.Status.values, 0)
+        for row in self.order_by().values("status").annotate(n=Count("pk")):
+            counts[row["status"]] = row["n"]
+        return counts
 
 
 class OutboxMessage(models.Model):
@@ -40,7 +55,8 @@ class OutboxMessage(models.Model):
     object_id = models.PositiveBigIntegerField(_("about (id)"))
     about = GenericForeignKey("content_type", "object_id")
     recipient = models.EmailField(_("recipient"))
-    revision = models.PositiveIntegerField(_("revision"), default=0)
+    # Big, because a revision can also be derived from a one-time key (allauth's mails).
+    revision = models.PositiveBigIntegerField(_("revision"), default=0)
     language = models.CharField(_("language"), max_length=8, default="en")
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("plain text"))
@@ -51,8 +67,13 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
+    # A queued row is due from this moment; a queued row long past it lost its task (the sweep).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created", "-pk"]
@@ -60,6 +81,7 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("outbox")
         indexes = [
             models.Index(fields=["status", "claimed_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["content_type", "object_id"]),
         ]
         constraints = [

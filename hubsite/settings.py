@@ -163,6 +163,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="hub")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "hubsite.heartbeat", "schedule": 60.0},
+    # Re-queues outbox rows a killed worker or a lost broker message left behind. A sweep that
+    # waited a minute in the queue is stale: the next one is already on its way.
+    "outbox-sweep": {"task": "hubsite.sweep_outbox", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 # --- Mail -------------------------------------------------------------------------------
@@ -196,6 +199,16 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{HUB_NAME} <seminars@hub.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HUB_STAFF_EMAIL = env.str("HUB_STAFF_EMAIL", default="staff@hub.example.org")
+# The outbox (hubsite.services): which MAILERS entry it sends through, how many rows share one SMTP
+# connection, how often a transient failure (4xx, refused, reset, timeout) is retried (exponential
+# backoff with jitter from OUTBOX_RETRY_BASE_SECONDS, capped at CELERY_MAX_COUNTDOWN), after how many
+# seconds the sweep takes back a row left in "sending" and a queued row whose task never ran.
+OUTBOX_MAILER = env.str("OUTBOX_MAILER", default="default")
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
+OUTBOX_STUCK_SENDING_SECONDS = 15 * 60
+OUTBOX_DISPATCH_GRACE_SECONDS = 60
 
 # --- Accounts (django-allauth) ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -214,7 +227,8 @@ LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-# Links a verified account to its researcher record and lands newcomers on their profile.
+# Links a verified account to its researcher record, lands newcomers on their profile, and writes
+# allauth's mail (verification, password reset) to the outbox like every message the hub sends.
 ACCOUNT_ADAPTER = "researchers.adapters.AccountAdapter"
 # Confirming the address in the browser that signed up signs in and lands on the profile.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True

@@ -1,9 +1,8 @@
-from celery import shared_task
-from django.utils import timezone
+"""Thin Celery tasks with stable names; the work is in hubsite.services."""
 
-from .mail import build_email, outbox_claim
-from .models import OutboxMessage
-from .services import heartbeat_record
+from celery import shared_task
+
+from .services import heartbeat_record, outbox_send_batch, outbox_sweep
 
 
 @shared_task(name="hubsite.heartbeat")
@@ -11,12 +10,23 @@ def heartbeat(name: str = "celery") -> None:
     heartbeat_record(name=name)
 
 
+@shared_task(name="hubsite.send_outbox_batch")
+def send_outbox_batch(pks: list[int]) -> dict:
+    result = outbox_send_batch(pks=pks)
+    return {"sent": len(result.sent), "failed": len(result.failed), "retrying": len(result.retrying)}
+
+
 @shared_task(name="hubsite.send_outbox_message")
 def send_outbox_message(pk: int) -> None:
-    message = outbox_claim(pk=pk)
-    if message is None:
-        return
-    build_email(message).send()
-    OutboxMessage.objects.filter(pk=pk).update(
-        status=OutboxMessage.Status.SENT, sent_at=timezone.now(), attempts=message.attempts + 1
-    )
+    # Kept so that messages queued by an older release are still delivered.
+    outbox_send_batch(pks=[pk])
+
+
+@shared_task(name="hubsite.sweep_outbox")
+def sweep_outbox() -> dict:
+    result = outbox_sweep()
+    return {
+        "requeued_sending": result.requeued_sending,
+        "failed_sending": result.failed_sending,
+        "redispatched": result.redispatched,
+    }

@@ -1,18 +1,19 @@
 """allauth glue: where people land after signing in, and linking on e-mail confirmation.
 
-The lead rebases AccountAdapter on hubsite.adapters.OutboxAccountAdapter (mail via the outbox).
+Mail goes through the outbox (hubsite.adapters.OutboxAccountAdapter), like every message the hub sends.
 """
 
 import contextlib
 
-from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
+
+from hubsite.adapters import OutboxAccountAdapter
 
 from .models import Researcher
 from .services import LinkRefused, researcher_link_account
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(OutboxAccountAdapter):
     def confirm_email(self, request, email_address):
         confirmed = super().confirm_email(request, email_address)
         if confirmed:

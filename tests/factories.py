@@ -167,3 +167,15 @@ class ProjectOutputFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Output {n}")
     authors = "Doe, J."
     year = 2025
+
+
+class SeriesSubscriptionFactory(factory.django.DjangoModelFactory):
+    """A confirmed subscription to a public series' announcements."""
+
+    class Meta:
+        model = "events.SeriesSubscription"
+
+    series = factory.SubFactory(SeriesFactory)
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    confirmations_sent = 1
+    confirmed_at = factory.LazyFunction(timezone.now)
