@@ -160,6 +160,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="hub")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "hubsite.heartbeat", "schedule": 60.0},
+    # Hourly; each reminder is one outbox row, so a run that repeats or overlaps sends nothing twice.
+    "visits-reminders": {"task": "visits.send_reminders", "schedule": 3600.0},
 }
 
 # --- Mail -------------------------------------------------------------------------------

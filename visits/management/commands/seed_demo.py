@@ -8,6 +8,7 @@ from django.db import transaction
 
 from events.seed import seed_seminars
 from researchers.seed import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_people
+from visits.seed import seed_visits
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             seed_people()
             seed_seminars()
+            seed_visits()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Staff sign-in: {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
         )
