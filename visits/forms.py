@@ -99,6 +99,11 @@ class VisitForm(forms.ModelForm):
             self.add_error("seminar_title", _("Give a title for the seminar you offer."))
         return data
 
+    def validate_constraints(self):
+        # The date rules above already say everything the model's check constraints would.
+        if not self.non_field_errors():
+            super().validate_constraints()
+
     def service_arguments(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("name", None)
