@@ -99,6 +99,10 @@ class VisitAdmin(admin.ModelAdmin):
         "departed_at",
     ]
 
+    def has_add_permission(self, request):
+        # A stay starts with its visitor at /visits/new/, so history, the host's link and mail follow.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.status not in (Visit.Status.SUBMITTED, Visit.Status.ENDORSED):
