@@ -53,6 +53,12 @@ class VisitForm(forms.ModelForm):
             "seminar_abstract": forms.Textarea(attrs={"rows": 5}),
             "themes": forms.CheckboxSelectMultiple,
         }
+        labels = {
+            "needs_desk": _("I need a desk"),
+            "needs_visa_letter": _("I need a visa invitation letter"),
+            "needs_housing_help": _("I would like help finding housing"),
+            "offers_seminar": _("I would like to give a seminar"),
+        }
         help_texts = {
             "first_day": _("The first day you will be at the hub."),
             "last_day": _("The last day you will be at the hub (included)."),
@@ -61,6 +67,7 @@ class VisitForm(forms.ModelForm):
         }
 
     def __init__(self, *args, researcher: Researcher | None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.researcher = researcher
         self.fields["host"].queryset = Researcher.objects.filter(is_hub_member=True).order_by("name")
