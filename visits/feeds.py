@@ -7,7 +7,6 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -18,7 +17,6 @@ from hubsite.text import strip_control_characters
 from .models import Visit
 
 PRODID = "-//Seoul AI Research Hub//Visits//EN"
-FEED_VISIBLE = (Visit.Status.APPROVED, Visit.Status.CHECKED_IN, Visit.Status.COMPLETED)
 FEED_CANCELLED = (Visit.Status.WITHDRAWN, Visit.Status.CANCELLED)
 
 
@@ -78,15 +76,7 @@ def stay_vevents_for_user(user) -> list[VEvent]:
 
     Withdrawn or cancelled stays stay in as STATUS:CANCELLED, so calendars remove them.
     """
-    if not user.is_authenticated:
-        return []
-    visits = (
-        Visit.objects.filter(status__in=FEED_VISIBLE + FEED_CANCELLED)
-        .filter(Q(researcher__user=user) | Q(host__user=user))
-        .exclude(Q(status__in=FEED_CANCELLED) & Q(sequence=0))  # never announced, nothing to remove
-        .select_related("researcher", "host", "workspace")
-        .order_by("first_day", "pk")
-    )
+    visits = Visit.objects.in_calendar_of(user).select_related("researcher", "host", "workspace")
     return [stay_vevent(v, as_host=v.researcher.user_id != user.pk) for v in visits]
 
 

@@ -74,6 +74,20 @@ class VisitQuerySet(models.QuerySet):
     def at_the_hub(self, first_day: dt.date, last_day: dt.date):
         return self.holding_desks().overlapping(first_day, last_day)
 
+    def in_calendar_of(self, user):
+        """A person's own stays and the stays they host, as their calendar shows them: approved and
+        later, and withdrawn or cancelled ones that had been announced (to remove them).
+        """
+        if not user.is_authenticated:
+            return self.none()
+        return self.for_calendars().filter(Q(researcher__user=user) | Q(host__user=user))
+
+    def for_calendars(self):
+        gone = [Visit.Status.WITHDRAWN, Visit.Status.CANCELLED]
+        return self.filter(status__in=[*Visit.DESK_HOLDING, *gone]).exclude(
+            Q(status__in=gone) & Q(sequence=0)
+        )
+
     def with_people(self):
         return self.select_related("researcher__institution", "host", "institution", "workspace")
 

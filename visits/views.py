@@ -288,8 +288,7 @@ def arrivals_feed(request):
             return refused
     today = services.hub_today()
     visits = (
-        Visit.objects.filter(status__in=(*Visit.DESK_HOLDING, Visit.Status.WITHDRAWN, Visit.Status.CANCELLED))
-        .exclude(sequence=0, status__in=(Visit.Status.WITHDRAWN, Visit.Status.CANCELLED))
+        Visit.objects.for_calendars()
         .filter(last_day__gte=today - dt.timedelta(days=60), first_day__lte=today + dt.timedelta(days=400))
         .with_people()
         .order_by("first_day", "pk")
