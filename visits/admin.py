@@ -86,7 +86,7 @@ class VisitAdmin(admin.ModelAdmin):
     autocomplete_fields = []
     raw_id_fields = ["researcher", "host", "seminar_event"]
     inlines = [StatusHistoryInline, ExtensionInline]
-    actions = ["approve", "decline", "check_in", "check_out"]
+    actions = ["approve", "decline", "check_in", "check_out", "resend_host_link"]
     readonly_fields = [
         "status",
         "desk_days",
@@ -150,6 +150,12 @@ class VisitAdmin(admin.ModelAdmin):
     @admin.action(description=_("Decline the selected stays"))
     def decline(self, request, queryset):
         self._apply(request, queryset, services.visit_decline, gettext("declined."))
+
+    @admin.action(description=_("Send the host a new endorsement link"))
+    def resend_host_link(self, request, queryset):
+        self._apply(
+            request, queryset, services.visit_endorsement_resend, gettext("new link sent to the host.")
+        )
 
     @admin.action(description=_("Record arrival (check in)"))
     def check_in(self, request, queryset):

@@ -173,6 +173,7 @@ class Visit(models.Model):
     )
     host_note = models.TextField(_("host's note"), blank=True)
     endorsement_nonce = models.CharField(max_length=40, default=_new_nonce, editable=False)
+    endorsement_round = models.PositiveSmallIntegerField(default=0, editable=False)
     endorsement_used_at = models.DateTimeField(_("host answered at"), null=True, blank=True, editable=False)
     calendar_uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)

@@ -5,6 +5,7 @@ through the outbox.
 
 import calendar
 import datetime as dt
+import secrets
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -374,6 +375,32 @@ def visit_register(
             valid_days=endorsement_max_age() // 86400,
         )
         _mail(kind="visits.staff_submitted", visit=visit, to=None, template="staff_submitted")
+    return visit
+
+
+def visit_endorsement_resend(*, visit: Visit, by) -> Visit:
+    """A new link for the host (an expired or lost one): the previous link stops working."""
+    with transaction.atomic():
+        visit = _locked(visit)
+        if visit.status != S.SUBMITTED:
+            raise ValidationError(
+                _("The host has already answered: this stay is “%(current)s”.")
+                % {"current": visit.get_status_display()},
+                code="answered",
+            )
+        visit.endorsement_nonce = secrets.token_urlsafe(16)
+        visit.endorsement_round += 1
+        visit.save(update_fields=["endorsement_nonce", "endorsement_round", "updated"])
+        visit = Visit.objects.with_people().get(pk=visit.pk)
+        _mail(
+            kind="visits.endorse_request",
+            visit=visit,
+            to=visit.host,
+            template="endorse_request",
+            revision=visit.endorsement_round,
+            endorse_url=_link("visits:endorse", visit_endorsement_token(visit)),
+            valid_days=endorsement_max_age() // 86400,
+        )
     return visit
 
 

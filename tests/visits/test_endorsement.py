@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from hubsite.models import OutboxMessage
@@ -97,3 +98,27 @@ def test_the_endorsement_request_mail_carries_the_working_link(client, today):
     assert client.post(path, {"answer": "endorse"}).status_code == 200
     visit.refresh_from_db()
     assert visit.status == Visit.Status.ENDORSED
+
+
+def test_staff_send_a_new_host_link_and_the_old_one_stops_working(admin_client):
+    visit = VisitFactory()
+    old_url = endorse_url(visit)
+    response = admin_client.post(
+        reverse("admin:visits_visit_changelist"),
+        {"action": "resend_host_link", "_selected_action": [visit.pk]},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [f"{visit}: new link sent to the host."]
+    visit.refresh_from_db()
+    message = OutboxMessage.objects.get(kind="visits.endorse_request", revision=1)
+    assert endorse_url(visit) in message.body_text
+    admin_client.logout()
+    assert admin_client.get(old_url).status_code == 400
+    assert admin_client.get(endorse_url(visit)).status_code == 200
+
+
+def test_a_new_host_link_after_the_answer_is_refused(admin_client):
+    visit = VisitFactory(status=Visit.Status.ENDORSED)
+    with pytest.raises(ValidationError) as error:
+        services.visit_endorsement_resend(visit=visit, by=None)
+    assert error.value.messages == ["The host has already answered: this stay is “Endorsed by the host”."]
