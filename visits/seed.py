@@ -50,6 +50,8 @@ STAYS = [
     ),
 ]
 
+VISA_LETTERS = {"amelie-tremblay": ("CA", "AMELIE TREMBLAY"), "omar-al-mansoori": ("AE", "OMAR AL MANSOORI")}
+
 
 def seed_visits() -> None:
     for name, area, desks, kind, floor, allowed, notes in WORKSPACES:
@@ -82,9 +84,9 @@ def seed_visits() -> None:
             purpose="Joint work with the host's group and a seminar for the hub.",
             project_summary="We study **how far** current methods carry, on the hub's cluster.",
             themes=[themes[t] for t in theme_slugs if t in themes],
-            needs_visa_letter=visitor == "omar-al-mansoori",
-            nationality="AE" if visitor == "omar-al-mansoori" else "",
-            passport_name="OMAR AL MANSOORI" if visitor == "omar-al-mansoori" else "",
+            needs_visa_letter=visitor in VISA_LETTERS,
+            nationality=VISA_LETTERS.get(visitor, ("", ""))[0],
+            passport_name=VISA_LETTERS.get(visitor, ("", ""))[1],
             offers_seminar=bool(seminar),
             seminar_title=seminar,
             today=min(first_day, today),
