@@ -166,6 +166,8 @@ CELERY_BEAT_SCHEDULE = {
     # Re-queues outbox rows a killed worker or a lost broker message left behind. A sweep that
     # waited a minute in the queue is stale: the next one is already on its way.
     "outbox-sweep": {"task": "hubsite.sweep_outbox", "schedule": 60.0, "options": {"expires": 55}},
+    # Hourly; each reminder is one outbox row, so a run that repeats or overlaps sends nothing twice.
+    "visits-reminders": {"task": "visits.send_reminders", "schedule": 3600.0},
 }
 
 # --- Mail -------------------------------------------------------------------------------

@@ -51,5 +51,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture
+def admin_user(db):
+    """pytest-django's `admin_client` signs this user in: staff with TOTP, as the admin requires."""
+    from tests.factories import StaffFactory
+
+    return StaffFactory(username="admin", email="admin@example.org")
+
+
+@pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"

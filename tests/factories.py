@@ -179,3 +179,45 @@ class SeriesSubscriptionFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"reader{n}@example.org")
     confirmations_sent = 1
     confirmed_at = factory.LazyFunction(timezone.now)
+
+
+# --- visits -------------------------------------------------------------------------------
+
+from visits.models import Visit, Workspace  # noqa: E402
+
+
+class WorkspaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Workspace
+
+    name = factory.Sequence(lambda n: f"Workspace {n}")
+    desks = 3
+    floor = "Floor 2"
+
+
+class MemberFactory(ResearcherFactory):
+    """A hub member with an account: can host visitors."""
+
+    is_hub_member = True
+    user = factory.SubFactory(UserFactory)
+
+
+class VisitorFactory(ResearcherFactory):
+    user = factory.SubFactory(UserFactory)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """A submitted two-week stay starting in two weeks, needing a desk."""
+
+    class Meta:
+        model = Visit
+
+    researcher = factory.SubFactory(VisitorFactory)
+    host = factory.SubFactory(MemberFactory)
+    institution = factory.LazyAttribute(lambda o: o.researcher.institution)
+    institution_name = factory.LazyAttribute(
+        lambda o: o.researcher.institution.name if o.researcher.institution else ""
+    )
+    first_day = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=14))
+    last_day = factory.LazyAttribute(lambda o: o.first_day + dt.timedelta(days=13))
+    purpose = "Joint work on scaling laws."

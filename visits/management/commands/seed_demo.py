@@ -9,6 +9,7 @@ from django.db import transaction
 from events.seed import seed_seminars
 from projects.seed import seed_projects
 from researchers.seed import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_people
+from visits.seed import seed_visits
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
             seed_people()
             seed_seminars()
             seed_projects()
+            seed_visits()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Staff sign-in: {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
         )

@@ -1,0 +1,155 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from researchers.models import Institution, Researcher, Theme
+
+from . import services
+from .models import Visit
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class VisitForm(forms.ModelForm):
+    """Registering a stay. The date and host rules are the service's own, so the messages match."""
+
+    name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    home_institution = forms.ModelChoiceField(
+        label=_("Your institution"), queryset=Institution.objects.all(), required=False
+    )
+
+    class Meta:
+        model = Visit
+        fields = [
+            "host",
+            "first_day",
+            "last_day",
+            "purpose",
+            "project_summary",
+            "themes",
+            "funding",
+            "funding_note",
+            "needs_desk",
+            "needs_visa_letter",
+            "nationality",
+            "passport_name",
+            "needs_housing_help",
+            "accessibility_needs",
+            "offers_seminar",
+            "seminar_title",
+            "seminar_abstract",
+        ]
+        widgets = {
+            "first_day": DateInput(attrs={"data-desk-check": "first"}),
+            "last_day": DateInput(attrs={"data-desk-check": "last"}),
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "project_summary": forms.Textarea(attrs={"rows": 5}),
+            "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
+            "seminar_abstract": forms.Textarea(attrs={"rows": 5}),
+            "themes": forms.CheckboxSelectMultiple,
+        }
+        labels = {
+            "needs_desk": _("I need a desk"),
+            "needs_visa_letter": _("I need a visa invitation letter"),
+            "needs_housing_help": _("I would like help finding housing"),
+            "offers_seminar": _("I would like to give a seminar"),
+        }
+        help_texts = {
+            "first_day": _("The first day you will be at the hub."),
+            "last_day": _("The last day you will be at the hub (included)."),
+            "accessibility_needs": _("Anything that would make the hub easier for you to use."),
+            "passport_name": _("Exactly as written in your passport, for the invitation letter."),
+        }
+
+    def __init__(self, *args, researcher: Researcher | None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.researcher = researcher
+        self.fields["host"].queryset = Researcher.objects.filter(is_hub_member=True).order_by("name")
+        self.fields["host"].error_messages["invalid_choice"] = _(
+            "Choose a hub member as your host: only hub members can host a stay."
+        )
+        self.fields["host"].help_text = _("The hub member who invites you.")
+        self.fields["themes"].queryset = Theme.objects.all()
+        self.fields["themes"].required = False
+        if researcher is not None:
+            del self.fields["name"]
+            del self.fields["home_institution"]
+        else:
+            self.fields["name"].required = True
+
+    def clean(self):
+        data = super().clean()
+        first_day, last_day = data.get("first_day"), data.get("last_day")
+        if first_day and last_day:
+            for problem in services.visit_date_problems(
+                researcher=self.researcher, first_day=first_day, last_day=last_day
+            ):
+                self.add_error(None, problem)
+        host = data.get("host")
+        if host is not None:
+            for problem in services.host_problems(researcher=self.researcher, host=host):
+                self.add_error("host", problem)
+        if data.get("needs_visa_letter"):
+            if not data.get("nationality"):
+                self.add_error("nationality", _("The invitation letter needs your nationality."))
+            if not data.get("passport_name"):
+                self.add_error(
+                    "passport_name", _("The invitation letter needs your name as in your passport.")
+                )
+        if data.get("offers_seminar") and not data.get("seminar_title"):
+            self.add_error("seminar_title", _("Give a title for the seminar you offer."))
+        return data
+
+    def validate_constraints(self):
+        # The date rules above already say everything the model's check constraints would.
+        if not self.non_field_errors():
+            super().validate_constraints()
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("name", None)
+        data.pop("home_institution", None)
+        return data
+
+
+class AvailabilityForm(forms.Form):
+    first_day = forms.DateField(label=_("First day"))
+    last_day = forms.DateField(label=_("Last day"))
+
+    def clean(self):
+        data = super().clean()
+        first_day, last_day = data.get("first_day"), data.get("last_day")
+        if first_day and last_day:
+            if last_day < first_day:
+                raise ValidationError(_("The last day cannot be before the first day."))
+            if (last_day - first_day).days > 400:
+                raise ValidationError(_("Ask for at most 400 days at a time."))
+        return data
+
+
+class HostAnswerForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Staff and, if you decline, the visitor will read it."),
+    )
+
+
+class ExtensionForm(forms.Form):
+    new_last_day = forms.DateField(label=_("New last day"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Why you would like to stay longer"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
