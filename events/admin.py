@@ -1,6 +1,7 @@
 """Staff schedule seminars here. Every save and action goes through events.services."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
@@ -212,8 +213,8 @@ class EventAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
         # Bulk delete would bypass the "only drafts" rule above.
         actions.pop("delete_selected", None)
         return actions

@@ -100,6 +100,9 @@ class EventForm(forms.ModelForm):
             except ValidationError as error:
                 self.cleaned_data.pop(name, None)
                 self._add_service_errors(error)
+        start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("The end must be after the start."))
         super()._post_clean()
         if self.errors:
             return

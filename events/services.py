@@ -158,6 +158,8 @@ def event_check(event: Event, *, publishing: bool = False, speaker_count: int | 
             add("room", _("An in-person or hybrid event needs a room before it is published."))
         if room is None and not event.online_url:
             add(NON_FIELD_ERRORS, _("A published event needs a place: a room or an online link."))
+    # Speakers are checked when publishing; later edits to the line-up happen in the inline.
+    if publishing or (event.status == Event.Status.PUBLISHED and event.pk is None):
         if speaker_count is None:
             speaker_count = event.speaker_links.count() if event.pk else 0
         if not speaker_count and not event.speakers_tba:

@@ -105,3 +105,10 @@ class EventSpeakerFactory(factory.django.DjangoModelFactory):
 
     event = factory.SubFactory(EventFactory)
     researcher = factory.SubFactory(ResearcherFactory)
+
+
+class DraftEventFactory(EventFactory):
+    """A draft seminar, not yet published."""
+
+    status = Event.Status.DRAFT
+    published_at = None
