@@ -9,14 +9,24 @@
     return;
   }
   var lang = document.documentElement.lang || undefined;
+  // English abbreviations as people say them: en-US knows EST/PST, en-GB knows CET/BST.
+  var locales = lang === "en" ? ["en-US", "en-GB"] : [lang];
   function fmt(date, withDay) {
+    var text = "";
+    for (var i = 0; i < locales.length; i++) {
+      text = fmtIn(locales[i], date, withDay);
+      if (!/GMT[+-]/.test(text)) return text;
+    }
+    return text;
+  }
+  function fmtIn(locale, date, withDay) {
     var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" };
     if (withDay) {
       options.weekday = "short";
       options.day = "numeric";
       options.month = "short";
     }
-    return new Intl.DateTimeFormat(lang, options).format(date);
+    return new Intl.DateTimeFormat(locale, options).format(date);
   }
   function dayKey(date, zone) {
     return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(date);

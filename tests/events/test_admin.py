@@ -206,3 +206,41 @@ def test_admin_changelist_query_count_is_constant(staff_client, django_assert_nu
     staff_client.get(CHANGELIST)  # warm the session and content types
     with django_assert_num_queries(9):
         assert staff_client.get(CHANGELIST).status_code == 200
+
+
+def test_admin_save_refused_by_the_service_after_the_form_passed_is_reported(staff_client, monkeypatch):
+    # What a lost race looks like: the form's early check saw a free room, the locked check does not.
+    room = RoomFactory(name="Hall")
+    EventFactory(
+        title="Keynote",
+        room=room,
+        start=dt.datetime(2031, 7, 1, 14, tzinfo=dt.UTC),
+        end=dt.datetime(2031, 7, 1, 15, tzinfo=dt.UTC),
+    )
+    monkeypatch.setattr("events.forms.event_check", lambda event: None)
+    response = staff_client.post(ADD_URL, form_data(room=room.pk), follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Hall is already booked for “Keynote”, Tue 1 Jul 2031, 23:00 to Wed 2 Jul 2031, 00:00 (Asia/Seoul)."
+    ]
+    assert Event.objects.count() == 1
+
+
+def test_admin_search_finds_speaker_names(staff_client):
+    event = EventFactory(title="Plain title")
+    EventSpeakerFactory(event=event, researcher__name="Katherine Johnson")
+    EventFactory(title="Other")
+    response = staff_client.get(CHANGELIST, {"q": "Katherine"})
+    assert [e.pk for e in response.context["cl"].result_list] == [event.pk]
+
+
+def test_admin_changelist_shows_local_start_and_capacity(staff_client):
+    EventFactory(
+        time_zone="Europe/Paris",
+        start=dt.datetime(2031, 7, 1, 14, tzinfo=dt.UTC),
+        end=dt.datetime(2031, 7, 1, 15, tzinfo=dt.UTC),
+        room__capacity=40,
+        capacity=30,
+    )
+    html = staff_client.get(CHANGELIST).content.decode()
+    assert "2031-07-01 16:00 CEST" in html
+    assert "— / 30" in html

@@ -248,3 +248,39 @@ def test_atom_feed_lists_newly_published_public_events(client):
     assert "Fresh &amp; new" in body
     assert "Secret draft" not in body
     assert f"urn:uuid:{event.calendar_uid}" in body
+
+
+@pytest.mark.parametrize("count", [2, 500])
+def test_home_query_count_is_constant(client, django_assert_num_queries, count):
+    make_events(count)
+    with django_assert_num_queries(5):
+        assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 40])
+def test_series_list_query_count_is_constant(client, django_assert_num_queries, count):
+    theme = ThemeFactory()
+    for _ in range(count):
+        SeriesFactory().themes.add(theme)
+    with django_assert_num_queries(2):
+        assert client.get("/series/").status_code == 200
+
+
+def test_series_detail_private_series_is_404_for_the_public(client):
+    series = SeriesFactory(is_public=False)
+    assert client.get(series.get_absolute_url()).status_code == 404
+
+
+def test_event_detail_shows_speakers_abstract_place_and_sanitised_markdown(client):
+    room = RoomFactory(name="Seminar Room B", location="Floor 3")
+    event = EventFactory(
+        room=room, abstract="**Bold** claim <b onmouseover=x>hi</b>".replace(" onmouseover=x", "")
+    )
+    researcher = ResearcherFactory(name="Ada Lovelace", position="Professor", bio="Wrote *notes*.")
+    EventSpeakerFactory(event=event, researcher=researcher)
+    html = client.get(event.get_absolute_url()).content.decode()
+    assert "<h3>Ada Lovelace</h3>" in html
+    assert f"Professor, {researcher.institution.name}" in html
+    assert "<p>Wrote <em>notes</em>.</p>" in html
+    assert "<strong>Bold</strong>" in html
+    assert "Seminar Room B, Floor 3" in html
