@@ -37,6 +37,10 @@ if not admin.site.is_registered(Researcher):
         list_select_related = ["institution"]
 
 
+# Actions offered on the changelist and on an event's own page.
+BOTH_PLACES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
@@ -254,7 +258,9 @@ class EventAdmin(admin.ModelAdmin):
         if done:
             self.message_user(request, done_message(done), messages.SUCCESS)
 
-    @admin.action(description=gettext_lazy("Publish the selected drafts"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Publish the selected drafts"), permissions=["change"], location=BOTH_PLACES
+    )
     def publish_events(self, request, queryset):
         self._run_each(
             request,
@@ -264,7 +270,9 @@ class EventAdmin(admin.ModelAdmin):
         )
 
     @admin.action(
-        description=gettext_lazy("Duplicate the selected events to the next week"), permissions=["add"]
+        description=gettext_lazy("Duplicate the selected events to the next week"),
+        permissions=["add"],
+        location=BOTH_PLACES,
     )
     def duplicate_next_week(self, request, queryset):
         self._run_each(
@@ -280,7 +288,9 @@ class EventAdmin(admin.ModelAdmin):
         )
 
     @admin.action(
-        description=gettext_lazy("Cancel the selected events (with a reason)…"), permissions=["change"]
+        description=gettext_lazy("Cancel the selected events (with a reason)…"),
+        permissions=["change"],
+        location=BOTH_PLACES,
     )
     def cancel_events(self, request, queryset):
         form = CancelEventsForm(request.POST if "apply" in request.POST else None)

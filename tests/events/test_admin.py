@@ -195,9 +195,21 @@ def test_admin_index_shows_next_14_days_and_tba_drafts(staff_client):
     DraftEventFactory(
         title="Draft without speaker", start=soon, end=soon + dt.timedelta(hours=1), speakers_tba=True
     )
-    html = staff_client.get("/admin/").content.decode()
+    response = staff_client.get("/admin/")
+    html = response.content.decode()
     assert "Published soon" in html
     assert "Draft without speaker" in html
+
+
+def test_admin_index_links_to_the_next_14_days_when_there_are_many(staff_client):
+    from events.templatetags.events_admin import AGENDA_ROWS, events_admin_agenda
+
+    make_events(AGENDA_ROWS + 1)
+    agenda = events_admin_agenda()
+    assert (len(agenda["next_14_days"]), agenda["more_in_14_days"]) == (AGENDA_ROWS, True)
+    response = staff_client.get(CHANGELIST + "?" + agenda["changelist_query"])
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == AGENDA_ROWS + 1
 
 
 @pytest.mark.parametrize("count", [2, 500])
@@ -244,3 +256,38 @@ def test_admin_changelist_shows_local_start_and_capacity(staff_client):
     html = staff_client.get(CHANGELIST).content.decode()
     assert "2031-07-01 16:00 CEST" in html
     assert "— / 30" in html
+
+
+def test_admin_publish_from_the_event_page(staff_client):
+    draft = DraftEventFactory(speakers_tba=True)
+    url = f"/admin/events/event/{draft.pk}/change/"
+    response = staff_client.post(
+        url, {"CHANGE_FORM-action": "publish_events", "_selected_action": [draft.pk]}
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Event.Status.PUBLISHED
+
+
+def test_admin_cancel_from_the_event_page_asks_reason_then_posts_to_the_list(staff_client):
+    event = EventFactory()
+    url = f"/admin/events/event/{event.pk}/change/"
+    response = staff_client.post(url, {"CHANGE_FORM-action": "cancel_events", "_selected_action": [event.pk]})
+    assert b'action="/admin/events/event/"' in response.content
+    staff_client.post(
+        CHANGELIST, {"action": "cancel_events", "_selected_action": [event.pk], "apply": "1", "reason": "Flu"}
+    )
+    event.refresh_from_db()
+    assert event.cancellation_reason == "Flu"
+
+
+def test_admin_cancel_without_reason_shows_the_message(staff_client):
+    event = EventFactory()
+    response = staff_client.post(
+        CHANGELIST, {"action": "cancel_events", "_selected_action": [event.pk], "apply": "1", "reason": ""}
+    )
+    assert response.context["form"].errors == {
+        "reason": ["Give a reason for the cancellation: attendees see it."]
+    }
+    event.refresh_from_db()
+    assert event.status == Event.Status.PUBLISHED
