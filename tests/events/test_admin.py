@@ -291,3 +291,20 @@ def test_admin_cancel_without_reason_shows_the_message(staff_client):
     }
     event.refresh_from_db()
     assert event.status == Event.Status.PUBLISHED
+
+
+def test_admin_series_page_links_to_session_generation(staff_client):
+    series = SeriesFactory()
+    html = staff_client.get(f"/admin/events/series/{series.pk}/change/").content.decode()
+    assert f'href="/admin/events/series/{series.pk}/generate/"' in html
+
+
+def test_admin_generate_sessions_with_last_before_first_is_a_form_error(staff_client):
+    series = SeriesFactory()
+    response = staff_client.post(
+        f"/admin/events/series/{series.pk}/generate/",
+        {"first_date": "2027-09-21", "last_date": "2027-09-07", "every_weeks": "1", "preview": "1"},
+    )
+    assert response.context["form"].errors == {
+        "last_date": ["The last date must be on or after the first date."]
+    }

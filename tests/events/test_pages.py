@@ -284,3 +284,14 @@ def test_event_detail_shows_speakers_abstract_place_and_sanitised_markdown(clien
     assert "<p>Wrote <em>notes</em>.</p>" in html
     assert "<strong>Bold</strong>" in html
     assert "Seminar Room B, Floor 3" in html
+
+
+def test_events_pages_in_korean(client):
+    event = EventFactory(
+        title="Scaling", title_ko="스케일링", status=Event.Status.CANCELLED, cancellation_reason="x"
+    )
+    html = client.get("/events/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "<h1>예정된 행사</h1>" in html
+    detail = client.get(event.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "이 행사는 취소되었습니다." in detail
+    assert '<h1 id="event-title">스케일링</h1>' in detail
