@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from hubsite.validators import validate_time_zone
@@ -83,9 +83,11 @@ def local_to_aware(value: dt.datetime, time_zone: str, *, field_name: str = "sta
 
 def format_local_range(event: Event) -> str:
     start, end = event.local_start, event.local_end
-    end_format = "H:i" if start.date() == end.date() else "D j M Y, H:i"
+    # A translatable format: Korean writes dates year first.
+    long_format = pgettext("date and time format", "D j M Y, H:i")
+    end_format = "H:i" if start.date() == end.date() else long_format
     return _("%(start)s to %(end)s (%(zone)s)") % {
-        "start": date_format(start, "D j M Y, H:i"),
+        "start": date_format(start, long_format),
         "end": date_format(end, end_format),
         "zone": event.time_zone,
     }
