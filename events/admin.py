@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from researchers.models import Researcher
 
-from .forms import CancelEventsForm, EventForm, GenerateSessionsForm, add_service_errors
+from .forms import CancelEventsForm, EventForm, GenerateSessionsForm, RoomForm, add_service_errors
 from .models import Event, EventSpeaker, Room, Series
 from .services import (
     UPDATABLE_FIELDS,
@@ -47,6 +47,7 @@ def _error_text(error: ValidationError) -> str:
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
+    form = RoomForm
     list_display = ["name", "location", "capacity", "is_bookable"]
     list_filter = ["is_bookable"]
     search_fields = ["name", "location"]

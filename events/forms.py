@@ -4,12 +4,13 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hubsite.validators import validate_time_zone
 
-from .models import Event, Series
+from .models import Event, Room, Series
 from .services import event_check, local_to_aware
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -167,3 +168,26 @@ class GenerateSessionsForm(forms.Form):
         if self.series.default_weekday is None or self.series.default_start_time is None:
             raise ValidationError(_("Set the series' default weekday and start time first."))
         return cleaned
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["name", "location", "capacity", "is_bookable", "accessibility_notes"]
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        if self.instance.pk:
+            # Upcoming in-person events already promise this many seats here.
+            promised = (
+                Event.objects.occupying_rooms()
+                .filter(room=self.instance, end__gte=timezone.now(), capacity__isnull=False)
+                .exclude(format=Event.Format.ONLINE)
+                .aggregate(most=Max("capacity"))["most"]
+            )
+            if promised is not None and capacity < promised:
+                raise ValidationError(
+                    _("An upcoming event here offers %(seats)d seats; lower its capacity first."),
+                    params={"seats": promised},
+                )
+        return capacity

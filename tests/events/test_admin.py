@@ -308,3 +308,17 @@ def test_admin_generate_sessions_with_last_before_first_is_a_form_error(staff_cl
     assert response.context["form"].errors == {
         "last_date": ["The last date must be on or after the first date."]
     }
+
+
+def test_admin_room_capacity_below_an_upcoming_events_seats_is_refused(staff_client):
+    room = RoomFactory(name="Hall", capacity=100)
+    EventFactory(room=room, capacity=80)
+    response = staff_client.post(
+        f"/admin/events/room/{room.pk}/change/",
+        {"name": "Hall", "location": "", "capacity": "60", "is_bookable": "on", "accessibility_notes": ""},
+    )
+    assert response.context["adminform"].form.errors == {
+        "capacity": ["An upcoming event here offers 80 seats; lower its capacity first."]
+    }
+    room.refresh_from_db()
+    assert room.capacity == 100

@@ -295,3 +295,10 @@ def test_events_pages_in_korean(client):
     detail = client.get(event.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "이 행사는 취소되었습니다." in detail
     assert '<h1 id="event-title">스케일링</h1>' in detail
+
+
+@pytest.mark.parametrize("count", [2, 500])
+def test_atom_feed_query_count_is_constant(client, django_assert_num_queries, count):
+    make_events(count, published_at=timezone.now())
+    with django_assert_num_queries(2):  # the current Site, then the events
+        assert client.get("/events/feed.atom").status_code == 200
