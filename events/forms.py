@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from hubsite.validators import validate_time_zone
 
 from .models import Event, Room, Series
-from .services import event_check, local_to_aware
+from .services import event_check, local_to_aware, unique_event_slug
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -108,8 +108,6 @@ class EventForm(forms.ModelForm):
         if self.errors:
             return
         if not self.cleaned_data.get("slug"):
-            from .services import unique_event_slug
-
             self.instance.slug = unique_event_slug(
                 f"{self.instance.title} {self.instance.start.date().isoformat()}", exclude_pk=self.instance.pk
             )
