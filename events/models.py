@@ -1,7 +1,11 @@
+import re
 import uuid
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +14,23 @@ from hubsite.validators import http_url_validator, validate_time_zone
 from researchers.models import Researcher, Theme
 
 DEFAULT_TIME_ZONE = "Asia/Seoul"
+
+# Markdown may carry raw HTML. Rendering strips it anyway (hubsite.text); refusing it at input
+# tells the author at once instead of silently dropping part of their text.
+_UNSAFE_MARKUP = re.compile(
+    r"<\s*/?\s*(script|iframe|object|embed|style)\b|<[^>]*\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE
+)
+
+
+def validate_safe_markdown(value: str) -> None:
+    if value and _UNSAFE_MARKUP.search(value):
+        raise ValidationError(
+            _(
+                "Scripts, event handlers (such as onclick=) and javascript: links are not allowed here; "
+                "write plain Markdown."
+            ),
+            code="unsafe_markup",
+        )
 
 
 class Room(models.Model):
@@ -46,7 +67,9 @@ class Series(models.Model):
     title = models.CharField(_("title"), max_length=200)
     title_ko = models.CharField(_("Korean title"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    description = models.TextField(_("description (Markdown)"), blank=True)
+    description = models.TextField(
+        _("description (Markdown)"), blank=True, validators=[validate_safe_markdown]
+    )
     organisers = models.ManyToManyField(
         Researcher, blank=True, related_name="organised_series", verbose_name=_("organisers")
     )
@@ -81,6 +104,9 @@ class Series(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("events:series_detail", kwargs={"slug": self.slug})
+
     @property
     def display_title(self) -> str:
         return self.title_ko if self.title_ko and (get_language() or "").startswith("ko") else self.title
@@ -104,6 +130,37 @@ class EventQuerySet(models.QuerySet):
 
     def past(self, now=None):
         return self.filter(end__lt=now or timezone.now()).order_by("-start", "-pk")
+
+    def occupying_rooms(self):
+        """Events that hold their room: every one that is not cancelled (drafts included)."""
+        return self.exclude(status=Event.Status.CANCELLED).filter(room__isnull=False)
+
+    def overlapping(self, *, start, end):
+        return self.filter(start__lt=end, end__gt=start)
+
+    def search(self, text: str):
+        """Titles (both languages), abstracts and speaker names, without duplicate rows."""
+        speaker_match = EventSpeaker.objects.filter(event=OuterRef("pk")).filter(
+            Q(researcher__name__icontains=text) | Q(researcher__name_ko__icontains=text)
+        )
+        return self.filter(
+            Q(title__icontains=text)
+            | Q(title_ko__icontains=text)
+            | Q(abstract__icontains=text)
+            | Exists(speaker_match)
+        )
+
+    def for_listing(self):
+        """Everything a list or detail page shows, in a fixed number of queries."""
+        return self.select_related("series", "room").prefetch_related(
+            Prefetch(
+                "speaker_links",
+                queryset=EventSpeaker.objects.select_related("researcher__institution").order_by(
+                    "order", "pk"
+                ),
+            ),
+            "themes",
+        )
 
 
 class Event(models.Model):
@@ -144,8 +201,13 @@ class Event(models.Model):
     )
     title = models.CharField(_("title"), max_length=300)
     title_ko = models.CharField(_("Korean title"), max_length=300, blank=True)
-    slug = models.SlugField(_("slug"), max_length=140, unique=True)
-    abstract = models.TextField(_("abstract (Markdown)"), blank=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=140,
+        unique=True,
+        error_messages={"unique": _("Another event already uses this address (slug); choose another one.")},
+    )
+    abstract = models.TextField(_("abstract (Markdown)"), blank=True, validators=[validate_safe_markdown])
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     time_zone = models.CharField(
@@ -211,6 +273,9 @@ class Event(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("events:detail", kwargs={"slug": self.slug})
+
     @property
     def display_title(self) -> str:
         return self.title_ko if self.title_ko and (get_language() or "").startswith("ko") else self.title
@@ -218,6 +283,37 @@ class Event(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.start, self.zone)
+
+    @property
+    def local_end(self):
+        return timezone.localtime(self.end, self.zone)
+
+    @property
+    def has_in_person_part(self) -> bool:
+        return self.format in (self.Format.IN_PERSON, self.Format.HYBRID)
+
+    @property
+    def has_online_part(self) -> bool:
+        return self.format in (self.Format.ONLINE, self.Format.HYBRID)
+
+    @property
+    def seats(self) -> int | None:
+        """In-person seats: the event's own number, else its room's."""
+        if self.capacity is not None:
+            return self.capacity
+        return self.room.capacity if self.room_id else None
 
 
 class EventSpeaker(models.Model):

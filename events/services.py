@@ -1,17 +1,495 @@
-from dataclasses import dataclass
-from datetime import timedelta
-from urllib.parse import urlsplit
+"""Every write to seminars that has a rule. The admin, the seed command and any future API call these.
 
+The room rule (a room holds one non-cancelled event at a time) is guarded by a row lock on the Room
+(`select_for_update` inside `transaction.atomic`) followed by the overlap check, so two staff saving
+at once are serialised on the room and the second one sees the first one's booking.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import holidays
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.formats import date_format
+from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy, pgettext
+from django.utils.translation import gettext as _
 
 from hubsite.models import OutboxMessage
 from hubsite.services import outbox_enqueue
+from hubsite.validators import validate_time_zone
+from researchers.models import Researcher, Theme
 
-from .models import Series, SeriesSubscription
+from .models import Event, EventSpeaker, Room, Series, SeriesSubscription
+
+# Changes that matter to someone who has the event in their calendar: they raise SEQUENCE.
+ATTENDEE_FIELDS = ("start", "end", "room", "online_url", "status")
+# Fields event_update may change; status has its own services (publish, cancel).
+UPDATABLE_FIELDS = frozenset(
+    {
+        "kind",
+        "series",
+        "title",
+        "title_ko",
+        "slug",
+        "abstract",
+        "start",
+        "end",
+        "time_zone",
+        "room",
+        "online_url",
+        "format",
+        "visibility",
+        "capacity",
+        "language",
+        "speakers_tba",
+        "recording_url",
+        "slides_url",
+    }
+)
+MAX_GENERATED_SESSIONS = 200
+
+
+# --- Time -------------------------------------------------------------------------------------
+
+
+def local_to_aware(value: dt.datetime, time_zone: str, *, field_name: str = "start") -> dt.datetime:
+    """A wall-clock time typed for `time_zone` as an aware instant; refuses a time the clocks skip."""
+    if value.tzinfo is not None:
+        return value
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as error:
+        raise ValidationError({"time_zone": error.messages}) from None
+    zone = ZoneInfo(time_zone)
+    aware = value.replace(tzinfo=zone)
+    round_trip = aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+    if round_trip != value:
+        raise ValidationError(
+            {
+                field_name: _(
+                    "%(time)s does not exist in %(zone)s: the clocks skip that hour when daylight "
+                    "saving time starts. Choose another time."
+                )
+                % {"time": value.strftime("%Y-%m-%d %H:%M"), "zone": time_zone}
+            },
+            code="nonexistent_time",
+        )
+    return aware
+
+
+def format_local_range(event: Event) -> str:
+    start, end = event.local_start, event.local_end
+    # A translatable format: Korean writes dates year first.
+    long_format = pgettext("date and time format", "D j M Y, H:i")
+    end_format = "H:i" if start.date() == end.date() else long_format
+    return _("%(start)s to %(end)s (%(zone)s)") % {
+        "start": date_format(start, long_format),
+        "end": date_format(end, end_format),
+        "zone": event.time_zone,
+    }
+
+
+# --- Checks -------------------------------------------------------------------------------------
+
+
+def _lock_room(room_id: int | None) -> Room | None:
+    if room_id is None:
+        return None
+    return Room.objects.select_for_update().get(pk=room_id)
+
+
+def _room_clash(event: Event) -> Event | None:
+    if event.room_id is None or event.is_cancelled or event.start is None or event.end is None:
+        return None
+    return (
+        Event.objects.occupying_rooms()
+        .filter(room_id=event.room_id)
+        .overlapping(start=event.start, end=event.end)
+        .exclude(pk=event.pk)
+        .order_by("start")
+        .first()
+    )
+
+
+def _clash_message(room: Room, clash: Event) -> str:
+    return _("%(room)s is already booked for “%(title)s”, %(times)s.") % {
+        "room": room.name,
+        "title": clash.title,
+        "times": format_local_range(clash),
+    }
+
+
+def event_check(event: Event, *, publishing: bool = False, speaker_count: int | None = None) -> None:
+    """Raise a ValidationError (keyed by field) for every rule `event` breaks; write nothing.
+
+    Forms call it for early, friendly errors; the write services call it again under the room lock.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def add(field_name: str, message: str) -> None:
+        errors.setdefault(field_name, []).append(message)
+
+    if event.start and event.end and event.end <= event.start:
+        add("end", _("The end must be after the start."))
+    room = event.room if event.room_id else None
+    if room is not None and not room.is_bookable:
+        add("room", _("%(room)s cannot be booked.") % {"room": room.name})
+    if (
+        room is not None
+        and event.has_in_person_part
+        and event.capacity is not None
+        and event.capacity > room.capacity
+    ):
+        add(
+            "capacity",
+            _("%(room)s seats %(seats)d; the event cannot offer %(capacity)d seats there.")
+            % {"room": room.name, "seats": room.capacity, "capacity": event.capacity},
+        )
+    if event.status == Event.Status.PUBLISHED or publishing:
+        if not (event.title or "").strip():
+            add("title", _("A published event needs a title."))
+        if not event.start:
+            add("start", _("A published event needs a start."))
+        if event.has_online_part and not event.online_url:
+            add("online_url", _("An online or hybrid event needs its online link before it is published."))
+        if event.has_in_person_part and room is None:
+            add("room", _("An in-person or hybrid event needs a room before it is published."))
+        if room is None and not event.online_url:
+            add(NON_FIELD_ERRORS, _("A published event needs a place: a room or an online link."))
+    # Speakers are checked when publishing; later edits to the line-up happen in the inline.
+    if publishing or (event.status == Event.Status.PUBLISHED and event.pk is None):
+        if speaker_count is None:
+            speaker_count = event.speaker_links.count() if event.pk else 0
+        if not speaker_count and not event.speakers_tba:
+            add(
+                "speakers_tba",
+                _("Add a speaker, or tick “speakers to be announced”, before publishing."),
+            )
+    if room is not None and "end" not in errors:
+        clash = _room_clash(event)
+        if clash is not None:
+            add("room", _clash_message(room, clash))
+    if errors:
+        raise ValidationError(errors)
+    # Field validators (time zone, links, Markdown), the slug's uniqueness and the table constraints.
+    event.full_clean(exclude=["themes"])
+
+
+# --- Events -------------------------------------------------------------------------------------
+
+
+def unique_event_slug(base: str, *, exclude_pk: int | None = None) -> str:
+    stem = (slugify(base) or "event")[:120].strip("-") or "event"
+    taken = set(
+        Event.objects.filter(slug__startswith=stem).exclude(pk=exclude_pk).values_list("slug", flat=True)
+    )
+    if stem not in taken:
+        return stem
+    number = 2
+    while f"{stem}-{number}" in taken:
+        number += 1
+    return f"{stem}-{number}"
+
+
+def _set_speakers(event: Event, speakers: Iterable[Researcher | tuple[Researcher, str]]) -> None:
+    links = []
+    for order, item in enumerate(speakers):
+        researcher, role = item if isinstance(item, tuple) else (item, EventSpeaker.Role.SPEAKER)
+        links.append(EventSpeaker(event=event, researcher=researcher, role=role, order=order))
+    EventSpeaker.objects.bulk_create(links)
+
+
+def event_create(
+    *,
+    by: Any = None,
+    themes: Iterable[Theme] = (),
+    speakers: Sequence[Researcher | tuple[Researcher, str]] = (),
+    **fields: Any,
+) -> Event:
+    """Create an event (a draft unless `status` says published) after checking every rule.
+
+    `fields` are Event model fields; a blank slug is made from the title and start date.
+    """
+    status = fields.pop("status", Event.Status.DRAFT)
+    if status == Event.Status.CANCELLED:
+        raise ValidationError({"status": _("An event cannot be created cancelled.")})
+    event = Event(**fields, status=status)
+    if not event.slug:
+        date_part = event.start.date().isoformat() if event.start else ""
+        event.slug = unique_event_slug(f"{event.title} {date_part}")
+    with transaction.atomic():
+        _lock_room(event.room_id)
+        event_check(event, speaker_count=len(speakers))
+        if status == Event.Status.PUBLISHED:
+            event.published_at = timezone.now()
+        event.save()
+        if themes:
+            event.themes.set(themes)
+        _set_speakers(event, speakers)
+    return event
+
+
+def event_update(
+    *, event: Event, by: Any = None, themes: Iterable[Theme] | None = None, **fields: Any
+) -> frozenset[str]:
+    """Change an event's fields; return the attendee-relevant fields that changed.
+
+    A published or cancelled event whose time, room, online link or status changed gets a higher
+    calendar sequence. `event` is refreshed from the database afterwards.
+    """
+    unknown = set(fields) - UPDATABLE_FIELDS
+    if unknown:
+        raise TypeError(f"event_update cannot change {sorted(unknown)}; use event_publish / event_cancel.")
+    with transaction.atomic():
+        current = Event.objects.select_for_update().get(pk=event.pk)
+        before = {name: getattr(current, name if name != "room" else "room_id") for name in ATTENDEE_FIELDS}
+        for name, value in fields.items():
+            setattr(current, name, value)
+        _lock_room(current.room_id)
+        event_check(current)
+        changed = frozenset(
+            name
+            for name in ATTENDEE_FIELDS
+            if getattr(current, name if name != "room" else "room_id") != before[name]
+        )
+        if changed and not current.is_draft:
+            current.sequence += 1
+        current.save()
+        if themes is not None:
+            current.themes.set(themes)
+    event.refresh_from_db()
+    return changed
+
+
+def event_publish(*, event: Event, by: Any = None) -> Event:
+    """Publish a draft: it needs a title, a start, a place and a speaker or an explicit TBA."""
+    with transaction.atomic():
+        current = Event.objects.select_for_update().get(pk=event.pk)
+        if not current.is_draft:
+            raise ValidationError(
+                _("“%(title)s” is %(status)s; only a draft can be published.")
+                % {"title": current.title, "status": current.get_status_display().lower()},
+                code="not_draft",
+            )
+        _lock_room(current.room_id)
+        event_check(current, publishing=True)
+        current.status = Event.Status.PUBLISHED
+        current.published_at = timezone.now()
+        current.save(update_fields=["status", "published_at", "updated"])
+    event.refresh_from_db()
+    return event
+
+
+def event_cancel(*, event: Event, reason: str, by: Any = None) -> Event:
+    """Cancel an event, keeping it (and its page, and its place in feeds) with the reason shown."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"cancellation_reason": _("Give a reason for the cancellation: attendees see it.")}
+        )
+    with transaction.atomic():
+        current = Event.objects.select_for_update().get(pk=event.pk)
+        if current.is_cancelled:
+            raise ValidationError(_("“%(title)s” is already cancelled.") % {"title": current.title})
+        if not current.is_draft:
+            current.sequence += 1
+        current.status = Event.Status.CANCELLED
+        current.cancellation_reason = reason
+        current.save(update_fields=["status", "cancellation_reason", "sequence", "updated"])
+    event.refresh_from_db()
+    return event
+
+
+def event_duplicate_next_week(*, event: Event, by: Any = None) -> Event:
+    """A draft copy one week later at the same local wall-clock time, with its speakers and themes."""
+    zone = event.zone
+    start = local_to_aware(
+        (event.start.astimezone(zone) + dt.timedelta(weeks=1)).replace(tzinfo=None), event.time_zone
+    )
+    duration = event.end - event.start
+    speakers = [(link.researcher, link.role) for link in event.speaker_links.select_related("researcher")]
+    copied = {name: getattr(event, name) for name in UPDATABLE_FIELDS - {"slug", "start", "end"}}
+    return event_create(
+        by=by,
+        themes=list(event.themes.all()),
+        speakers=speakers,
+        **copied,
+        start=start,
+        end=start + duration,
+        status=Event.Status.DRAFT,
+    )
+
+
+# --- Series -------------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionPlan:
+    """What series_generate_sessions made (or, in a preview, would make) and what it skipped."""
+
+    sessions: list[Event] = field(default_factory=list)
+    skipped: list[tuple[dt.date, str]] = field(default_factory=list)
+
+
+def _holidays(years: Iterable[int]) -> dict[dt.date, str]:
+    language = "ko" if (get_language() or "").startswith("ko") else "en_US"
+    return dict(holidays.country_holidays("KR", years=list(years), language=language))
+
+
+def series_generate_sessions(
+    *,
+    series: Series,
+    first_date: dt.date,
+    last_date: dt.date,
+    every_weeks: int = 1,
+    dry_run: bool = False,
+    by: Any = None,
+) -> SessionPlan:
+    """Draft sessions on the series' weekday, time and room, every `every_weeks` weeks.
+
+    Korean public holidays and dates whose room is taken are skipped and listed with the reason.
+    With `dry_run` nothing is written: the plan is a preview with unsaved events.
+    """
+    errors = {}
+    if series.default_weekday is None or series.default_start_time is None:
+        errors[NON_FIELD_ERRORS] = [_("Set the series' default weekday and start time first.")]
+    if last_date < first_date:
+        errors["last_date"] = [_("The last date must be on or after the first date.")]
+    if not 1 <= every_weeks <= 12:
+        errors["every_weeks"] = [_("Choose between every week and every 12 weeks.")]
+    if errors:
+        raise ValidationError(errors)
+    day = first_date + dt.timedelta(days=(series.default_weekday - first_date.weekday()) % 7)
+    dates = []
+    while day <= last_date:
+        dates.append(day)
+        day += dt.timedelta(weeks=every_weeks)
+    if len(dates) > MAX_GENERATED_SESSIONS:
+        raise ValidationError(
+            {
+                "last_date": _("That is more than %(max)d sessions; choose a shorter range.")
+                % {"max": MAX_GENERATED_SESSIONS}
+            }
+        )
+    public_holidays = _holidays({d.year for d in dates})
+    plan = SessionPlan()
+    duration = dt.timedelta(minutes=series.default_duration_minutes)
+    room = series.default_room
+    with transaction.atomic():
+        _lock_room(room.pk if room else None)
+        for day in dates:
+            if day in public_holidays:
+                plan.skipped.append(
+                    (day, _("Korean public holiday: %(name)s") % {"name": public_holidays[day]})
+                )
+                continue
+            try:
+                start = local_to_aware(dt.datetime.combine(day, series.default_start_time), series.time_zone)
+            except ValidationError as error:
+                plan.skipped.append((day, error.messages[0]))
+                continue
+            candidate = Event(
+                kind=Event.Kind.SEMINAR,
+                series=series,
+                title=series.title,
+                title_ko=series.title_ko,
+                start=start,
+                end=start + duration,
+                time_zone=series.time_zone,
+                room=room,
+                format=Event.Format.IN_PERSON if room else Event.Format.ONLINE,
+                speakers_tba=True,
+            )
+            clash = _room_clash(candidate)
+            if clash is not None:
+                plan.skipped.append((day, _clash_message(room, clash)))
+                continue
+            if not dry_run:
+                candidate = event_create(
+                    by=by,
+                    themes=list(series.themes.all()),
+                    **{
+                        name: getattr(candidate, name)
+                        for name in ("kind", "series", "title", "title_ko", "start", "end", "time_zone")
+                    },
+                    room=room,
+                    format=candidate.format,
+                    speakers_tba=True,
+                    slug=unique_event_slug(f"{series.slug} {day.isoformat()}"),
+                )
+            plan.sessions.append(candidate)
+    return plan
+
+
+# --- Bulk (demo and benchmark data) -------------------------------------------------------------
+
+
+def events_bulk_create(
+    *,
+    events: Sequence[Event],
+    speakers: dict[str, Sequence[Researcher]] | None = None,
+    themes: dict[str, Sequence[Theme]] | None = None,
+) -> tuple[list[Event], list[Event]]:
+    """Insert many events at once under the room rule; return (created, refused because of a clash).
+
+    Rooms are locked, the bookings already in the database for the span are read once, and every
+    candidate is checked against them and against the candidates accepted before it.
+    """
+    speakers = speakers or {}
+    themes = themes or {}
+    if not events:
+        return [], []
+    room_ids = sorted({e.room_id for e in events if e.room_id})
+    low = min(e.start for e in events)
+    high = max(e.end for e in events)
+    created: list[Event] = []
+    refused: list[Event] = []
+    with transaction.atomic():
+        list(Room.objects.select_for_update().filter(pk__in=room_ids).order_by("pk"))
+        booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+        for room_id, start, end in (
+            Event.objects.occupying_rooms()
+            .filter(room_id__in=room_ids)
+            .overlapping(start=low, end=high)
+            .values_list("room_id", "start", "end")
+        ):
+            booked.setdefault(room_id, []).append((start, end))
+        for event in events:
+            if event.end <= event.start:
+                raise ValidationError({"end": _("The end must be after the start.")})
+            if event.room_id and not event.is_cancelled:
+                slots = booked.setdefault(event.room_id, [])
+                if any(start < event.end and end > event.start for start, end in slots):
+                    refused.append(event)
+                    continue
+                slots.append((event.start, event.end))
+            if event.status != Event.Status.DRAFT and event.published_at is None:
+                event.published_at = timezone.now()
+            created.append(event)
+        Event.objects.bulk_create(created, batch_size=500)
+        by_slug = dict(Event.objects.filter(slug__in=[e.slug for e in created]).values_list("slug", "pk"))
+        links = []
+        theme_links = []
+        for event in created:
+            event.pk = by_slug[event.slug]
+            for order, researcher in enumerate(speakers.get(event.slug, ())):
+                links.append(EventSpeaker(event_id=event.pk, researcher=researcher, order=order))
+            for theme in themes.get(event.slug, ()):
+                theme_links.append(Event.themes.through(event_id=event.pk, theme_id=theme.pk))
+        EventSpeaker.objects.bulk_create(links, batch_size=1000)
+        Event.themes.through.objects.bulk_create(theme_links, batch_size=1000)
+    return created, refused
+
 
 # --- Series subscriptions ------------------------------------------------------------------
 # Double opt-in e-mail announcements of a series (the imports above are this section's).
@@ -24,7 +502,7 @@ SUBSCRIPTION_CONFIRMATION_RESEND_AFTER = timedelta(minutes=10)
 class SubscriptionLinkError(Exception):
     """A confirmation or unsubscribe link that cannot be honoured; `message` says why."""
 
-    message = _("This link is not valid. Check that you copied the whole link from the e-mail.")
+    message = gettext_lazy("This link is not valid. Check that you copied the whole link from the e-mail.")
 
 
 class SubscriptionLinkInvalid(SubscriptionLinkError):
@@ -32,11 +510,11 @@ class SubscriptionLinkInvalid(SubscriptionLinkError):
 
 
 class SubscriptionLinkExpired(SubscriptionLinkError):
-    message = _("This confirmation link has expired. Subscribe again to get a new one.")
+    message = gettext_lazy("This confirmation link has expired. Subscribe again to get a new one.")
 
 
 class SubscriptionCancelled(SubscriptionLinkError):
-    message = _("This subscription was cancelled. Subscribe again to get a new confirmation link.")
+    message = gettext_lazy("This subscription was cancelled. Subscribe again to get a new confirmation link.")
 
 
 @dataclass(frozen=True)

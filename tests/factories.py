@@ -221,3 +221,10 @@ class VisitFactory(factory.django.DjangoModelFactory):
     first_day = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=14))
     last_day = factory.LazyAttribute(lambda o: o.first_day + dt.timedelta(days=13))
     purpose = "Joint work on scaling laws."
+
+
+class DraftEventFactory(EventFactory):
+    """A draft seminar, not yet published."""
+
+    status = Event.Status.DRAFT
+    published_at = None

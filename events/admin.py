@@ -1,0 +1,306 @@
+"""Staff schedule seminars here. Every save and action goes through events.services."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from .forms import CancelEventsForm, EventForm, GenerateSessionsForm, RoomForm, add_service_errors
+from .models import Event, EventSpeaker, Room, Series
+from .services import (
+    UPDATABLE_FIELDS,
+    event_cancel,
+    event_create,
+    event_duplicate_next_week,
+    event_publish,
+    event_update,
+    series_generate_sessions,
+)
+
+# Actions offered on the changelist and on an event's own page.
+BOTH_PLACES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    form = RoomForm
+    list_display = ["name", "location", "capacity", "is_bookable"]
+    list_filter = ["is_bookable"]
+    search_fields = ["name", "location"]
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["title", "default_weekday", "default_start_time", "default_room", "is_public"]
+    list_select_related = ["default_room"]
+    list_filter = ["is_public", "themes"]
+    search_fields = ["title", "title_ko", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["organisers"]
+    filter_horizontal = ["themes"]
+    actions = ["generate_sessions"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/generate/",
+                self.admin_site.admin_view(self.generate_sessions_view),
+                name="events_series_generate",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description=gettext_lazy("Generate sessions for the selected series…"))
+    def generate_sessions(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request, _("Choose exactly one series to generate sessions for."), messages.ERROR
+            )
+            return None
+        return HttpResponseRedirect(reverse("admin:events_series_generate", args=[queryset.get().pk]))
+
+    def generate_sessions_view(self, request, pk):
+        series = get_object_or_404(Series.objects.select_related("default_room"), pk=pk)
+        if not self.has_change_permission(request, series) or not request.user.has_perm("events.add_event"):
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = GenerateSessionsForm(request.POST or None, series=series)
+        plan = None
+        if request.method == "POST" and form.is_valid():
+            arguments = {
+                "series": series,
+                "first_date": form.cleaned_data["first_date"],
+                "last_date": form.cleaned_data["last_date"],
+                "every_weeks": form.cleaned_data["every_weeks"],
+                "by": request.user,
+            }
+            try:
+                if "confirm" in request.POST:
+                    plan = series_generate_sessions(**arguments)
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "%(count)d draft session created.",
+                            "%(count)d draft sessions created.",
+                            len(plan.sessions),
+                        )
+                        % {"count": len(plan.sessions)},
+                        messages.SUCCESS,
+                    )
+                    for day, reason in plan.skipped:
+                        self.message_user(request, f"{day:%Y-%m-%d}: {reason}", messages.WARNING)
+                    changelist = reverse("admin:events_event_changelist")
+                    return HttpResponseRedirect(
+                        f"{changelist}?series__id__exact={series.pk}&status__exact=draft"
+                    )
+                plan = series_generate_sessions(**arguments, dry_run=True)
+            except ValidationError as error:
+                add_service_errors(form, error)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Generate sessions: %(series)s") % {"series": series.title},
+            "series": series,
+            "form": form,
+            "plan": plan,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/events/series/generate_sessions.html", context)
+
+
+class EventSpeakerInline(admin.TabularInline):
+    model = EventSpeaker
+    extra = 0
+    autocomplete_fields = ["researcher"]
+    fields = ["researcher", "role", "order"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    form = EventForm
+    inlines = [EventSpeakerInline]
+    list_display = ["local_start", "title", "series", "room", "status", "registrations_capacity"]
+    list_display_links = ["local_start", "title"]
+    list_select_related = ["series", "room"]
+    list_filter = ["status", "series", "themes", "room", "kind", ("start", admin.DateFieldListFilter)]
+    date_hierarchy = "start"
+    search_fields = ["title", "title_ko", "abstract", "speaker_links__researcher__name"]
+    ordering = ["-start"]
+    list_per_page = 50
+    readonly_fields = [
+        "status",
+        "cancellation_reason",
+        "sequence",
+        "calendar_uid",
+        "published_at",
+        "public_link",
+    ]
+    filter_horizontal = ["themes"]
+    actions = ["publish_events", "cancel_events", "duplicate_next_week"]
+    fieldsets = [
+        (None, {"fields": ["kind", "series", "title", "title_ko", "slug", "abstract"]}),
+        (gettext_lazy("When"), {"fields": ["time_zone", "start", "end"]}),
+        (gettext_lazy("Where"), {"fields": ["format", "room", "online_url", "capacity"]}),
+        (
+            gettext_lazy("Audience"),
+            {"fields": ["visibility", "language", "themes", "speakers_tba", "recording_url", "slides_url"]},
+        ),
+        (
+            gettext_lazy("Status"),
+            {
+                "fields": [
+                    "status",
+                    "cancellation_reason",
+                    "published_at",
+                    "sequence",
+                    "calendar_uid",
+                    "public_link",
+                ]
+            },
+        ),
+    ]
+
+    # --- Columns -------------------------------------------------------------------------------
+
+    @admin.display(description=gettext_lazy("start (local)"), ordering="start")
+    def local_start(self, obj: Event) -> str:
+        return f"{obj.local_start:%Y-%m-%d %H:%M} {obj.local_start.tzname()}"
+
+    def registration_count(self, obj: Event) -> int | None:
+        """Hook: the number of registrations for `obj`, or None while there is no way to count.
+
+        Annotate it in get_queryset (e.g. `registration_total`) to keep the changelist's query count
+        constant; this default reads such an annotation when present.
+        """
+        return getattr(obj, "registration_total", None)
+
+    @admin.display(description=gettext_lazy("registrations / capacity"))
+    def registrations_capacity(self, obj: Event) -> str:
+        count = self.registration_count(obj)
+        seats = obj.seats if obj.has_in_person_part else None
+        left = "—" if count is None else str(count)
+        right = "∞" if seats is None else str(seats)
+        return f"{left} / {right}"
+
+    @admin.display(description=gettext_lazy("public page"))
+    def public_link(self, obj: Event) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
+
+    # --- Saving through the services -------------------------------------------------------------
+
+    def has_delete_permission(self, request, obj=None):
+        # Nothing published is ever deleted: cancel it instead.
+        if obj is not None and not obj.is_draft:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        # Bulk delete would bypass the "only drafts" rule above.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in UPDATABLE_FIELDS if name in form.cleaned_data}
+        if change:
+            event_update(event=obj, by=request.user, **values)
+            return
+        created = event_create(by=request.user, **values)
+        # The admin goes on with `obj` (themes, inlines, the redirect): make it the created row.
+        obj.pk = created.pk
+        for model_field in Event._meta.concrete_fields:
+            setattr(obj, model_field.attname, getattr(created, model_field.attname))
+        obj._state.adding = False
+        obj._state.db = created._state.db
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # The service refused under the room lock what the form had accepted a moment before:
+            # someone else booked the room in between. Nothing was saved.
+            self.message_user(request, _error_text(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    # --- Actions -----------------------------------------------------------------------------------
+
+    def _run_each(self, request, queryset, service, done_message):
+        done = 0
+        for event in queryset:
+            try:
+                service(event=event, by=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{event.title}: {_error_text(error)}", messages.ERROR)
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(
+        description=gettext_lazy("Publish the selected drafts"), permissions=["change"], location=BOTH_PLACES
+    )
+    def publish_events(self, request, queryset):
+        self._run_each(
+            request,
+            queryset,
+            event_publish,
+            lambda n: ngettext("%(count)d event published.", "%(count)d events published.", n) % {"count": n},
+        )
+
+    @admin.action(
+        description=gettext_lazy("Duplicate the selected events to the next week"),
+        permissions=["add"],
+        location=BOTH_PLACES,
+    )
+    def duplicate_next_week(self, request, queryset):
+        self._run_each(
+            request,
+            queryset,
+            event_duplicate_next_week,
+            lambda n: (
+                ngettext(
+                    "%(count)d draft copy made a week later.", "%(count)d draft copies made a week later.", n
+                )
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Cancel the selected events (with a reason)…"),
+        permissions=["change"],
+        location=BOTH_PLACES,
+    )
+    def cancel_events(self, request, queryset):
+        form = CancelEventsForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._run_each(
+                request,
+                queryset,
+                lambda event, by: event_cancel(event=event, reason=reason, by=by),
+                lambda n: (
+                    ngettext("%(count)d event cancelled.", "%(count)d events cancelled.", n) % {"count": n}
+                ),
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Cancel events"),
+            "form": form,
+            "events": queryset.select_related("room"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/events/event/cancel_confirmation.html", context)
+
+    formfield_overrides = {models.TextField: {"widget": admin.widgets.AdminTextareaWidget(attrs={"rows": 6})}}

@@ -1,0 +1,101 @@
+"""The filters of the events page, shared with the iCalendar feed of the same list.
+
+`EventFilterForm(request.GET).filter(queryset)` narrows any Event queryset the way `/events/` does,
+`when` included (upcoming by default, `past` for the archive, newest first). A value that is
+unknown or malformed is ignored, never an error: the other filters still apply.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from researchers.models import Theme
+
+from .models import Event, Series
+
+
+class EventFilterForm(forms.Form):
+    WHEN_CHOICES = [("", _("Upcoming")), ("past", _("Past (archive)"))]
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    series = forms.ModelChoiceField(
+        label=_("Series"), queryset=Series.objects.public(), to_field_name="slug", required=False
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=Theme.objects.all(), to_field_name="slug", required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("Any kind")), *Event.Kind.choices], required=False
+    )
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("", _("Any format")), *Event.Format.choices], required=False
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Any language")), *Event.Language.choices], required=False
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    when = forms.ChoiceField(label=_("When"), choices=WHEN_CHOICES, required=False)
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data if data is not None else {}, *args, **kwargs)
+        self.fields["series"].empty_label = _("Any series")
+        self.fields["theme"].empty_label = _("Any theme")
+        self.fields["theme"].label_from_instance = lambda theme: theme.display_name
+        self.fields["series"].label_from_instance = lambda series: series.display_title
+
+    def _clean_day(self, name: str):
+        value = self.cleaned_data.get(name)
+        # Far-off years cannot be turned into instants; they filter nothing useful anyway.
+        if value is not None and not 1900 <= value.year <= 2200:
+            raise forms.ValidationError(_("Choose a date between 1900 and 2200."))
+        return value
+
+    def clean_date_from(self):
+        return self._clean_day("date_from")
+
+    def clean_date_to(self):
+        return self._clean_day("date_to")
+
+    @property
+    def values(self) -> dict:
+        """The filters that were understood (invalid ones dropped)."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+    @property
+    def is_past(self) -> bool:
+        return self.values.get("when") == "past"
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(name != "when" for name in self.values)
+
+    def filter(self, queryset: QuerySet[Event]) -> QuerySet[Event]:
+        values = self.values
+        zone = ZoneInfo(settings.TIME_ZONE)
+        if values.get("q"):
+            queryset = queryset.search(values["q"].strip())
+        if values.get("series"):
+            queryset = queryset.filter(series=values["series"])
+        if values.get("theme"):
+            queryset = queryset.filter(Q(themes=values["theme"]))
+        for name in ("kind", "format", "language"):
+            if values.get(name):
+                queryset = queryset.filter(**{name: values[name]})
+        # Dates are days in the hub's own zone (Seoul), the days printed on the posters.
+        if values.get("date_from"):
+            queryset = queryset.filter(start__gte=dt.datetime.combine(values["date_from"], dt.time(), zone))
+        if values.get("date_to"):
+            queryset = queryset.filter(
+                start__lt=dt.datetime.combine(values["date_to"] + dt.timedelta(days=1), dt.time(), zone)
+            )
+        return queryset.past() if values.get("when") == "past" else queryset.upcoming()

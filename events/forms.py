@@ -1,0 +1,191 @@
+"""Input validation for staff forms (admin). Writes go through events.services."""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hubsite.validators import validate_time_zone
+
+from .models import Event, Room, Series
+from .services import event_check, local_to_aware, unique_event_slug
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall-clock time with no zone attached: the form combines it with the event's own zone."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", [LOCAL_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.replace(tzinfo=None) if timezone.is_aware(value) else value
+        for fmt in self.input_formats:
+            try:
+                return dt.datetime.strptime(str(value).strip(), fmt)
+            except ValueError:
+                continue
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def prepare_value(self, value):
+        return value.strftime(LOCAL_FORMAT) if isinstance(value, dt.datetime) else value
+
+
+class EventForm(forms.ModelForm):
+    """Start and end are typed in the event's own time zone, whatever the site's or the browser's."""
+
+    start = LocalDateTimeField(label=_("start (in the event's time zone)"))
+    end = LocalDateTimeField(label=_("end (in the event's time zone)"))
+
+    class Meta:
+        model = Event
+        fields = [
+            "kind",
+            "series",
+            "title",
+            "title_ko",
+            "slug",
+            "abstract",
+            "time_zone",
+            "start",
+            "end",
+            "format",
+            "room",
+            "online_url",
+            "capacity",
+            "visibility",
+            "language",
+            "themes",
+            "speakers_tba",
+            "recording_url",
+            "slides_url",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk and instance.start and instance.end:
+            self.initial["start"] = instance.local_start.replace(tzinfo=None)
+            self.initial["end"] = instance.local_end.replace(tzinfo=None)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = _("Leave empty to make one from the title and date.")
+
+    def _post_clean(self):
+        # The model instance gets aware datetimes: convert before ModelForm copies cleaned_data onto it.
+        time_zone = self.cleaned_data.get("time_zone")
+        zone_ok = False
+        if time_zone:
+            try:
+                validate_time_zone(time_zone)
+                zone_ok = True
+            except ValidationError as error:
+                if "time_zone" not in self.errors:
+                    self.add_error("time_zone", error)
+        for name in ("start", "end"):
+            value = self.cleaned_data.get(name)
+            if value is None or not zone_ok:
+                self.cleaned_data.pop(name, None)
+                continue
+            try:
+                self.cleaned_data[name] = local_to_aware(value, time_zone, field_name=name)
+            except ValidationError as error:
+                self.cleaned_data.pop(name, None)
+                self._add_service_errors(error)
+        start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("The end must be after the start."))
+        super()._post_clean()
+        if self.errors:
+            return
+        if not self.cleaned_data.get("slug"):
+            self.instance.slug = unique_event_slug(
+                f"{self.instance.title} {self.instance.start.date().isoformat()}", exclude_pk=self.instance.pk
+            )
+            self.cleaned_data["slug"] = self.instance.slug
+        try:
+            # An early look at the rules (room clash, capacity, publishing needs); the service
+            # checks again under the room lock when it saves.
+            event_check(self.instance)
+        except ValidationError as error:
+            self._add_service_errors(error)
+
+    def _add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error)
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, on the field it names when the form has it."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            target = name if name in form.fields else None
+            if name == NON_FIELD_ERRORS:
+                target = None
+            for message in errors:
+                for text in message.messages:
+                    if target is not None and target in form.errors and text in form.errors[target]:
+                        continue
+                    form.add_error(target, text)
+    else:
+        for text in error.messages:
+            form.add_error(None, text)
+
+
+class CancelEventsForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (shown to everyone)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": _("Give a reason for the cancellation: attendees see it.")},
+    )
+
+
+class GenerateSessionsForm(forms.Form):
+    first_date = forms.DateField(label=_("first date"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_date = forms.DateField(label=_("last date"), widget=forms.DateInput(attrs={"type": "date"}))
+    every_weeks = forms.IntegerField(label=_("every N weeks"), min_value=1, max_value=12, initial=1)
+
+    def __init__(self, *args, series: Series, **kwargs):
+        self.series = series
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first_date"), cleaned.get("last_date")
+        if first and last and last < first:
+            self.add_error("last_date", _("The last date must be on or after the first date."))
+        if self.series.default_weekday is None or self.series.default_start_time is None:
+            raise ValidationError(_("Set the series' default weekday and start time first."))
+        return cleaned
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["name", "location", "capacity", "is_bookable", "accessibility_notes"]
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        if self.instance.pk:
+            # Upcoming in-person events already promise this many seats here.
+            promised = (
+                Event.objects.occupying_rooms()
+                .filter(room=self.instance, end__gte=timezone.now(), capacity__isnull=False)
+                .exclude(format=Event.Format.ONLINE)
+                .aggregate(most=Max("capacity"))["most"]
+            )
+            if promised is not None and capacity < promised:
+                raise ValidationError(
+                    _("An upcoming event here offers %(seats)d seats; lower its capacity first."),
+                    params={"seats": promised},
+                )
+        return capacity
