@@ -14,10 +14,6 @@ from django.core.management import call_command
 
 from .browser import CHROMIUM, DESKTOP, launch
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make alongside
-# it are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
@@ -25,16 +21,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One chromium for the browser tests, closed when they are done.
+
+    Playwright's sync API keeps an event loop running in this thread, so Django would refuse the
+    tests' own ORM calls as "async"; they are plain synchronous calls, which the variable allows,
+    only while the browser is open (it never reaches the other tests or their subprocesses).
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"needs Debian's chromium at {CHROMIUM}: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -44,15 +54,30 @@ def site(live_server, transactional_db):
     return live_server.url
 
 
+# Browsers ask for /favicon.ico on pages that name no icon (the admin's); that 404 is no defect.
+IGNORED_FAILED_PATHS = ("/favicon.ico",)
+
+
 class PageProblems:
-    """Console errors and policy violations seen while a page was open."""
+    """Console errors, policy violations and failed requests seen while a page was open."""
 
     def __init__(self):
         self.messages: list[str] = []
 
     def attach(self, page):
-        page.on("console", lambda message: message.type == "error" and self.messages.append(message.text))
+        page.on("console", self._console)
         page.on("pageerror", lambda error: self.messages.append(f"uncaught: {error}"))
+        page.on("response", self._response)
+
+    def _console(self, message):
+        # Failed loads are reported with their URL by _response.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.messages.append(message.text)
+
+    def _response(self, response):
+        path = "/" + response.url.split("/", 3)[-1]
+        if response.status >= 400 and not path.startswith(IGNORED_FAILED_PATHS):
+            self.messages.append(f"{response.status} {response.request.method} {path}")
 
     @property
     def csp_violations(self) -> list[str]:
