@@ -34,14 +34,32 @@ def bench_feed_build(ctx) -> list[Row] | None:
     time icalendar alone takes to serialise the same 2,000 events built in memory.
     Targets: cold <= 1.5, after one change <= 0.2.
 
-    To fill in: a Django step (bench/feed_build.py, run with ctx.django_step("bench.feed_build"))
-    that times, in one process: (a) icalendar.Calendar with 2,000 in-memory Events .to_ical();
-    (b) the site's feed builder with the cache cleared; (c) the builder again after saving one
-    event. Return Rows with the ratios b/a and c/a.
+    bench/feed_build.py has the baseline (a: icalendar alone on the same events in memory); fill
+    in its site_feed_seconds() with (b) the site's builder, cache cleared, and (c) the builder
+    after saving one event. This section then reports b/a and c/a.
     """
     if not _module_exists("events.feeds"):
         return None
-    return None
+    result = ctx.django_step("bench.feed_build")
+    if result["site_seconds"] is None:
+        return None
+    baseline = result["icalendar_seconds"]
+    cold, after_change = result["site_seconds"]
+    return [
+        Row(f"icalendar alone, {result['events']} events", f"{baseline * 1000:.0f} ms"),
+        Row(
+            "site feed, cold cache",
+            f"{cold / baseline:.2f} × ({cold * 1000:.0f} ms)",
+            "≤ 1.5",
+            cold / baseline <= 1.5,
+        ),
+        Row(
+            "site feed, after one event changed",
+            f"{after_change / baseline:.2f} × ({after_change * 1000:.0f} ms)",
+            "≤ 0.2",
+            after_change / baseline <= 0.2,
+        ),
+    ]
 
 
 def bench_invitations(ctx) -> list[Row] | None:
