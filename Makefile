@@ -16,7 +16,13 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+# axe-core for the accessibility browser tests (package.json pins it); skipped with a note without npm.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $(NODE_STAMP); \
+	else echo "npm not found: the accessibility tests need axe-core (apt-get install npm, then make setup)"; fi
+
+setup: $(STAMP) $(NODE_STAMP)
 	mkdir -p var/mail var/media var/static
 
 migrate: setup
@@ -46,6 +52,7 @@ messages: setup
 	$(BIN)/python manage.py makemessages -l ko --no-obsolete --ignore=.venv --ignore=var --ignore=bench
 	$(BIN)/python manage.py compilemessages -l ko --ignore=.venv
 
+## make bench: figures and ratios on its own PostgreSQL database and gunicorn; writes bench/results/latest.md.
 bench: setup
 	bash bench/run.sh
 

@@ -1,0 +1,37 @@
+"""`python -m bench.queries`: the number of SQL queries each page takes, with a cold cache.
+
+Run by bench/main.py at 10 and at 2,000 events: the two counts must be equal (no query per row).
+"""
+
+from . import django_step
+
+
+def count_queries() -> dict:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from events.models import Event
+
+    from .pages import FLOOR, PAGES, slugs_from_database
+
+    slugs = slugs_from_database()
+    client = Client()
+    pages = {}
+    for page in [FLOOR, *PAGES]:
+        path = page.path.format(**slugs)
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        pages[page.name] = {"path": path, "status": response.status_code, "queries": len(captured)}
+    return {"events": Event.objects.count(), "slugs": slugs, "pages": pages}
+
+
+def main() -> None:
+    django_step.setup()
+    django_step.emit(count_queries())
+
+
+if __name__ == "__main__":
+    main()

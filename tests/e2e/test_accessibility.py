@@ -1,0 +1,73 @@
+"""axe-core finds no serious or critical accessibility problem on the key pages.
+
+Add a page with one line in AXE_PAGES: a name and its path (or a callable that creates what the
+page needs with the factories and returns the path). Pages that need a signed-in visitor go in
+AXE_PAGES_SIGNED_IN.
+"""
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.factories import UserFactory
+
+from .browser import PHONE, blocking_violations, screenshot
+
+pytestmark = pytest.mark.browser
+
+AXE_PAGES: dict[str, str | Callable[[], str]] = {
+    "home": "/",
+    "sign-in": "/accounts/login/",
+    "sign-up": "/accounts/signup/",
+    "password-reset": "/accounts/password/reset/",
+}
+AXE_PAGES_SIGNED_IN: dict[str, str | Callable[[], str]] = {
+    "account-email": "/accounts/email/",
+}
+
+
+def _path(target) -> str:
+    return target() if callable(target) else target
+
+
+@pytest.mark.parametrize("name", AXE_PAGES)
+@pytest.mark.parametrize("locale", ["en-GB", "ko-KR"])
+def test_no_serious_accessibility_violation(site, make_page, name, locale):
+    page = make_page(locale=locale)
+    page.goto(site + _path(AXE_PAGES[name]))
+    violations = blocking_violations(page)
+    assert [str(v) for v in violations] == []
+    screenshot(page, f"axe-{name}-{locale}")
+
+
+@pytest.mark.parametrize("name", AXE_PAGES)
+def test_no_serious_accessibility_violation_on_a_phone(site, make_page, name):
+    page = make_page(**PHONE)
+    page.goto(site + _path(AXE_PAGES[name]))
+    assert [str(v) for v in blocking_violations(page)] == []
+
+
+@pytest.mark.parametrize("name", AXE_PAGES_SIGNED_IN)
+def test_no_serious_accessibility_violation_signed_in(site, make_page, client, live_server, name):
+    user = UserFactory()
+    client.force_login(user)
+    page = make_page()
+    session = client.cookies["sessionid"]
+    page.context.add_cookies([{"name": "sessionid", "value": session.value, "url": site}])
+    page.goto(site + _path(AXE_PAGES_SIGNED_IN[name]))
+    assert page.url == site + _path(AXE_PAGES_SIGNED_IN[name])
+    assert [str(v) for v in blocking_violations(page)] == []
+
+
+def test_axe_reports_a_serious_violation_when_there_is_one(site, page):
+    """The control: axe runs and sees a real problem (an image without alt text, a nameless button)."""
+    page.goto(site + "/")
+    page.evaluate(
+        """() => {
+            const img = document.createElement('img'); img.src = '/static/img/favicon.svg';
+            const button = document.createElement('button');
+            document.querySelector('main').append(img, button);
+        }"""
+    )
+    rules = sorted({v.rule for v in blocking_violations(page)})
+    assert rules == ["button-name", "image-alt"]

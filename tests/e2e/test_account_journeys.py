@@ -1,0 +1,59 @@
+"""Journeys through the accounts in a real browser."""
+
+import pytest
+from django.conf import settings
+
+from tests.factories import PASSWORD
+from tests.security.roles import make_staff_with_totp, totp_code
+
+from .browser import screenshot
+from .conftest import link_from_last_mail
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(page, site, *, email, next_path="/"):
+    if not page.url.startswith(f"{site}/accounts/login/"):
+        page.goto(f"{site}/accounts/login/?next={next_path}")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
+
+
+def test_visitor_signs_up_verifies_the_address_from_the_mail_and_is_signed_in(site, page):
+    page.goto(site + "/")
+    page.get_by_role("link", name="Sign up").click()
+    page.wait_for_url(site + "/accounts/signup/")
+    screenshot(page, "sign-up")
+    page.locator("#id_email").fill("newcomer@example.org")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign Up").click()
+    page.wait_for_url(site + "/accounts/confirm-email/")
+
+    page.goto(site + link_from_last_mail(r"/accounts/confirm-email/[^\s]+"))
+    page.locator("main").get_by_role("button", name="Confirm").click()
+    # Confirmed: the site says so and asks for the password once (allauth's default).
+    page.wait_for_url(site + "/accounts/login/")
+    assert "You have confirmed newcomer@example.org." in page.locator(".messages").inner_text()
+    _sign_in(page, site, email="newcomer@example.org")
+    page.wait_for_url(site + "/")
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    assert page.get_by_role("link", name="My account").is_visible()
+    screenshot(page, "signed-in")
+
+
+def test_staff_sign_in_with_password_and_authenticator_code_and_reach_the_admin(site, page):
+    staff, secret = make_staff_with_totp(email="seminar-staff@hub.example.org")
+    page.goto(site + "/admin/")
+    page.wait_for_url(f"{site}/accounts/login/**")
+    screenshot(page, "sign-in")
+    page.locator("#id_login").fill(staff.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
+    page.wait_for_url(f"{site}/accounts/2fa/authenticate/**")
+    page.locator("#id_code").fill(totp_code(secret))
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(site + "/admin/")
+    assert page.locator("#site-name").inner_text() == settings.HUB_NAME
+    screenshot(page, "admin")

