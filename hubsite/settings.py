@@ -160,6 +160,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="hub")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "hubsite.heartbeat", "schedule": 60.0},
+    "registration-fill-free-seats": {"task": "events.registration_fill_free_seats", "schedule": 300.0},
 }
 
 # --- Mail -------------------------------------------------------------------------------

@@ -105,3 +105,19 @@ class EventSpeakerFactory(factory.django.DjangoModelFactory):
 
     event = factory.SubFactory(EventFactory)
     researcher = factory.SubFactory(ResearcherFactory)
+
+
+# --- Registration (regfeeds) ---
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A confirmed in-person seat. Use the services for anything with rules; this is for fixtures."""
+
+    class Meta:
+        model = "events.Registration"
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Attendee {n}")
+    email = factory.Sequence(lambda n: f"attendee{n}@example.org")
+    status = "confirmed"
+    confirmed_at = factory.LazyFunction(timezone.now)
