@@ -10,7 +10,9 @@ from tests.factories import EventFactory, EventSpeakerFactory, ResearcherFactory
 
 pytestmark = pytest.mark.django_db
 
-NASTY = "Line one\r\nSUMMARY:injected\rBEGIN:VEVENT\nEND:VCALENDAR; a, b \\ c\x00\x07\x0b\x1b\x7f\x85\u2028end"
+NASTY = (
+    "Line one\r\nSUMMARY:injected\rBEGIN:VEVENT\nEND:VCALENDAR; a, b \\ c\x00\x07\x0b\x1b\x7f\x85\u2028end"
+)
 
 
 def parse_both(data: bytes):
@@ -55,7 +57,9 @@ def test_new_calendar_has_the_subscription_properties():
 
 def test_vevent_text_from_people_cannot_inject_or_break_lines():
     theme = ThemeFactory(name="Robotics; control, \\ learning\r\nX-EVIL:1")
-    researcher = ResearcherFactory(name="Ann\r\nATTENDEE:mailto:evil@example.org", institution__name="U; of, X")
+    researcher = ResearcherFactory(
+        name="Ann\r\nATTENDEE:mailto:evil@example.org", institution__name="U; of, X"
+    )
     event = EventFactory(
         title=NASTY,
         abstract=NASTY + " " + "long-word-" * 200,
@@ -84,7 +88,9 @@ def test_vevent_text_from_people_cannot_inject_or_break_lines():
     assert "ATTENDEE" not in vevent
     assert "X-EVIL" not in vevent
     assert [component.name for component in calendar.subcomponents] == ["VTIMEZONE", "VEVENT"]
-    assert str(calendar["X-WR-CALNAME"]) == "Line one SUMMARY:injected BEGIN:VEVENT END:VCALENDAR; a, b \\ c end"
+    assert (
+        str(calendar["X-WR-CALNAME"]) == "Line one SUMMARY:injected BEGIN:VEVENT END:VCALENDAR; a, b \\ c end"
+    )
 
 
 def test_vevent_carries_every_property_with_the_events_time_zone(settings):
@@ -102,7 +108,7 @@ def test_vevent_carries_every_property_with_the_events_time_zone(settings):
     assert str(component["UID"]) == f"{event.calendar_uid}@hub.example.org"
     assert component["DTSTART"].params["TZID"] == "Europe/Berlin"
     assert component.to_ical().decode().count("DTSTART;TZID=Europe/Berlin:20270302T160000") == 1
-    assert component.DTEND == dt.datetime(2027, 3, 2, 17, 30, tzinfo=zone)
+    assert dt.datetime(2027, 3, 2, 17, 30, tzinfo=zone) == component.DTEND
     assert component["SEQUENCE"] == 3
     assert str(component["STATUS"]) == "CONFIRMED"
     assert str(component["URL"]) == f"https://hub.example.org/events/{event.slug}/"
@@ -142,7 +148,7 @@ def test_invitation_request_names_organizer_and_attendee(settings):
     settings.DEFAULT_FROM_EMAIL = "Seoul AI Research Hub <seminars@hub.example.org>"
     event = EventFactory(sequence=2)
     data = ical.invitation_bytes(
-        event=event, attendee_email="min@example.org", attendee_name="Min, Jun; \"Lee\"", method="REQUEST"
+        event=event, attendee_email="min@example.org", attendee_name='Min, Jun; "Lee"', method="REQUEST"
     )
     calendar, other = parse_both(data)
     assert str(calendar["METHOD"]) == "REQUEST"
@@ -150,7 +156,7 @@ def test_invitation_request_names_organizer_and_attendee(settings):
     assert str(vevent["ORGANIZER"]) == "mailto:seminars@hub.example.org"
     assert vevent["ORGANIZER"].params["CN"] == "Seoul AI Research Hub"
     assert str(vevent["ATTENDEE"]) == "mailto:min@example.org"
-    assert vevent["ATTENDEE"].params["CN"] == "Min, Jun; \"Lee\""
+    assert vevent["ATTENDEE"].params["CN"] == 'Min, Jun; "Lee"'
     assert vevent["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
     assert vevent["SEQUENCE"] == 2
     assert str(vevent["UID"]) == ical.event_uid(event)
@@ -169,7 +175,9 @@ def test_invitation_cancel_marks_the_event_cancelled():
 
 def test_invitation_refuses_an_unknown_method():
     with pytest.raises(ValueError, match="Unsupported METHOD ADD"):
-        ical.invitation_bytes(event=EventFactory(), attendee_email="a@example.org", attendee_name="A", method="ADD")
+        ical.invitation_bytes(
+            event=EventFactory(), attendee_email="a@example.org", attendee_name="A", method="ADD"
+        )
 
 
 def test_event_vevent_bytes_are_cached_per_sequence():
