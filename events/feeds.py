@@ -35,14 +35,16 @@ def feed_window_start(now: dt.datetime | None = None) -> dt.datetime:
     return start.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def events_for_calendar(pks) -> list[Event]:
-    """Events with everything their VEVENT shows, in as few queries as the relations need."""
+def with_calendar_relations(queryset):
+    """Everything a VEVENT shows, in as few queries as the relations need."""
     speakers = EventSpeaker.objects.select_related("researcher__institution").order_by("order", "pk")
-    return list(
-        Event.objects.filter(pk__in=pks)
-        .select_related("room", "series")
-        .prefetch_related("themes", Prefetch("speaker_links", queryset=speakers))
+    return queryset.select_related("room", "series").prefetch_related(
+        "themes", Prefetch("speaker_links", queryset=speakers)
     )
+
+
+def events_for_calendar(pks) -> list[Event]:
+    return list(with_calendar_relations(Event.objects.filter(pk__in=pks)))
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,16 @@ class CalendarFeed:
         cached = cache.get_many(list(keys.values()))
         missing = [pk for pk, key in keys.items() if key not in cached]
         built = {}
-        for offset in range(0, len(missing), _BUILD_CHUNK):
-            for event in events_for_calendar(missing[offset : offset + _BUILD_CHUNK]):
+        if missing and len(missing) == len(rows):
+            # Cold: load the feed's own query once with its relations rather than by primary keys.
+            batches = [with_calendar_relations(self.events())]
+        else:
+            batches = (
+                events_for_calendar(missing[offset : offset + _BUILD_CHUNK])
+                for offset in range(0, len(missing), _BUILD_CHUNK)
+            )
+        for batch in batches:
+            for event in batch:
                 built[keys[event.pk]] = ical.event_component(event).to_ical()
         if built:
             cache.set_many(built, ical.VEVENT_CACHE_SECONDS)

@@ -387,8 +387,6 @@ def test_guest_journey_full_event_waiting_position_promotion_and_mail(client, se
             "OPTIONS": {"file_path": str(tmp_path / "mail")},
         }
     }
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     event = EventFactory(capacity=1)
     seated = RegistrationFactory(event=event)
     page = reverse("events:register", kwargs={"slug": event.slug})

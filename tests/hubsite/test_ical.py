@@ -108,7 +108,8 @@ def test_vevent_carries_every_property_with_the_events_time_zone(settings):
     assert str(component["UID"]) == f"{event.calendar_uid}@hub.example.org"
     assert component["DTSTART"].params["TZID"] == "Europe/Berlin"
     assert component.to_ical().decode().count("DTSTART;TZID=Europe/Berlin:20270302T160000") == 1
-    assert dt.datetime(2027, 3, 2, 17, 30, tzinfo=zone) == component.DTEND
+    end = component.DTEND
+    assert end == dt.datetime(2027, 3, 2, 17, 30, tzinfo=zone)
     assert component["SEQUENCE"] == 3
     assert str(component["STATUS"]) == "CONFIRMED"
     assert str(component["URL"]) == f"https://hub.example.org/events/{event.slug}/"
@@ -195,3 +196,14 @@ def test_related_version_moves_when_a_speaker_changes():
     researcher.name = "New name"
     researcher.save()
     assert ical.related_version() > before
+
+
+def test_markdown_plain_text_takes_the_markup_and_any_html_away():
+    text = (
+        "# Title\n\nSome **bold**, *it* and _u_, snake_case_name, 2*3*4, [link](https://x.org \"t\") "
+        "![img](a.png) `code` <script>alert(1)</script><b>x</b> &amp; a < b\n> quote\n- item"
+    )
+    assert ical.markdown_plain_text(text) == (
+        "Title\n\nSome bold, it and u, snake_case_name, 2*3*4, link (https://x.org) img code x & a < b\n"
+        "quote\n- item"
+    )
