@@ -200,7 +200,7 @@ def test_related_version_moves_when_a_speaker_changes():
 
 def test_markdown_plain_text_takes_the_markup_and_any_html_away():
     text = (
-        "# Title\n\nSome **bold**, *it* and _u_, snake_case_name, 2*3*4, [link](https://x.org \"t\") "
+        '# Title\n\nSome **bold**, *it* and _u_, snake_case_name, 2*3*4, [link](https://x.org "t") '
         "![img](a.png) `code` <script>alert(1)</script><b>x</b> &amp; a < b\n> quote\n- item"
     )
     assert ical.markdown_plain_text(text) == (
