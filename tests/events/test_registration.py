@@ -538,3 +538,10 @@ def test_my_seminars_query_count_is_the_same_for_one_and_many(client, django_ass
     with django_assert_num_queries(4):
         response = client.get(reverse("events:my_seminars"))
     assert response.content.decode().count("Waiting list: number 1") == rows
+
+
+def test_register_page_in_korean(client):
+    event = EventFactory()
+    client.cookies["django_language"] = "ko"
+    page = client.get(reverse("events:register", kwargs={"slug": event.slug}), HTTP_ACCEPT_LANGUAGE="ko").content
+    assert "등록하기" in page.decode()
