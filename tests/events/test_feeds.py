@@ -1,5 +1,6 @@
 import datetime as dt
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
@@ -319,3 +320,38 @@ def test_subscribe_include_offers_webcal_google_outlook_and_download(rf, setting
     )
     assert "https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fhub.example.org" in html
     assert "page" not in html
+
+
+def test_personal_feed_can_be_extended_by_a_higher_layer(rf):
+    """How visits adds stays: subclass PersonalFeed and route the view with feed_class."""
+    from icalendar import Event as VEvent
+
+    from events.feeds import PersonalFeed
+    from events.views_feeds import personal_calendar
+
+    class WithStays(PersonalFeed):
+        def extra_version_of(self, user):
+            return ("stay-v1",)
+
+        def extra_vevents(self):
+            stay = VEvent()
+            stay.add("UID", "stay-1@hub")
+            stay.add("DTSTAMP", dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+            stay.add("DTSTART", dt.date(2027, 5, 1))
+            stay.add("DTEND", dt.date(2027, 6, 1))
+            stay.add("SUMMARY", "Your stay")
+            start = dt.datetime(2027, 5, 1, 9, tzinfo=ZoneInfo("Europe/Paris"))
+            desk = VEvent()
+            desk.add("UID", "desk-1@hub")
+            desk.add("DTSTAMP", dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+            desk.add("DTSTART", start)
+            desk.add("SUMMARY", "Visitor arrives")
+            return [(stay.to_ical(), "UTC", start), (desk.to_ical(), "Europe/Paris", start)]
+
+    user = UserFactory()
+    RegistrationFactory(event=EventFactory(), user=user, email=user.email)
+    token = services.personal_calendar_get(user=user).token
+    response = personal_calendar(rf.get("/"), token, feed_class=WithStays)
+    calendar = parse(response)
+    assert sorted(str(e["SUMMARY"])[:5] for e in calendar.events) == ["Semin", "Visit", "Your "]
+    assert sorted(tz.tz_name for tz in calendar.timezones) == ["Asia/Seoul", "Europe/Paris"]

@@ -543,5 +543,35 @@ def test_my_seminars_query_count_is_the_same_for_one_and_many(client, django_ass
 def test_register_page_in_korean(client):
     event = EventFactory()
     client.cookies["django_language"] = "ko"
-    page = client.get(reverse("events:register", kwargs={"slug": event.slug}), HTTP_ACCEPT_LANGUAGE="ko").content
+    page = client.get(
+        reverse("events:register", kwargs={"slug": event.slug}), HTTP_ACCEPT_LANGUAGE="ko"
+    ).content
     assert "등록하기" in page.decode()
+
+
+@pytest.mark.parametrize("others", [1, 15])
+def test_register_page_query_count_is_the_same_for_few_and_many_registrations(
+    client, django_assert_num_queries, others
+):
+    user = UserFactory()
+    event = EventFactory(format=Event.Format.HYBRID, capacity=100, online_capacity=100)
+    for _ in range(others):
+        RegistrationFactory(event=event)
+    RegistrationFactory(event=event, user=user, email=user.email)
+    client.force_login(user)
+    # The user, the event, their registration, and one seat count per way of attending.
+    with django_assert_num_queries(5):
+        response = client.get(reverse("events:register", kwargs={"slug": event.slug}))
+    assert "You are registered." in response.content.decode()
+
+
+def test_register_page_shows_the_online_link_only_to_the_registered_from_an_hour_before(client):
+    user = UserFactory()
+    event = EventFactory(format=Event.Format.ONLINE, online_url="https://meet.example.org/secret")
+    url = reverse("events:register", kwargs={"slug": event.slug})
+    RegistrationFactory(event=event, user=user, email=user.email, attendance="online")
+    with time_machine.travel(event.start - dt.timedelta(minutes=30)):
+        assert b"meet.example.org/secret" not in client.get(url).content
+        client.force_login(user)
+        assert b"meet.example.org/secret" in client.get(url).content
+    assert b"meet.example.org/secret" not in client.get(url).content

@@ -46,7 +46,9 @@ def test_event_changelist_shows_registration_counts(staff_client):
 
 
 @pytest.mark.parametrize("events", [1, 10])
-def test_event_changelist_query_count_is_the_same_for_one_and_many(staff_client, django_assert_num_queries, events):
+def test_event_changelist_query_count_is_the_same_for_one_and_many(
+    staff_client, django_assert_num_queries, events
+):
     for _ in range(events):
         event = EventFactory()
         RegistrationFactory(event=event)
@@ -106,7 +108,8 @@ def test_fill_free_seats_action_on_events_promotes_in_order(staff_client):
     first = waiting(event, 1)
     second = waiting(event, 2)
     staff_client.post(
-        reverse("admin:events_event_changelist"), {"action": "fill_free_seats", "_selected_action": [event.pk]}
+        reverse("admin:events_event_changelist"),
+        {"action": "fill_free_seats", "_selected_action": [event.pk]},
     )
     first.refresh_from_db()
     second.refresh_from_db()
@@ -115,7 +118,7 @@ def test_fill_free_seats_action_on_events_promotes_in_order(staff_client):
 
 def test_csv_export_of_an_events_registrations(staff_client):
     event = EventFactory(capacity=1, slug="scaling-talk", title="Scaling talk")
-    RegistrationFactory(event=event, name="=HYPERLINK(\"http://evil\")", email="a@example.org")
+    RegistrationFactory(event=event, name='=HYPERLINK("http://evil")', email="a@example.org")
     waiting(event, 1)
     RegistrationFactory(event=EventFactory(), name="Other event")
     response = staff_client.post(
@@ -135,7 +138,7 @@ def test_csv_export_of_an_events_registrations(staff_client):
         "confirmed at",
         "checked in at",
     ]
-    assert [row[1] for row in rows[1:]] == ["'=HYPERLINK(\"http://evil\")", "Waiting 1"]
+    assert [row[1] for row in rows[1:]] == ['\'=HYPERLINK("http://evil")', "Waiting 1"]
     assert [row[4:6] for row in rows[1:]] == [["Confirmed", ""], ["On the waiting list", "1"]]
 
 
