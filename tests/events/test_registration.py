@@ -575,3 +575,12 @@ def test_register_page_shows_the_online_link_only_to_the_registered_from_an_hour
         client.force_login(user)
         assert b"meet.example.org/secret" in client.get(url).content
     assert b"meet.example.org/secret" not in client.get(url).content
+
+
+def test_a_guest_who_never_confirmed_can_register_again_after_a_day(sent):
+    event = EventFactory(start=timezone.now() + dt.timedelta(days=5))
+    first = register_guest(event, email="late@example.org")
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
+        second = register_guest(event, email="late@example.org")
+    first.refresh_from_db()
+    assert (first.status, second.status) == ("expired", "pending")
