@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from .admin_registration import EventRegistrationAdminMixin, RegistrationInline
 from .forms import CancelEventsForm, EventForm, GenerateSessionsForm, RoomForm, add_service_errors
 from .models import Event, EventSpeaker, Room, Series
 from .services import (
@@ -125,10 +126,18 @@ class EventSpeakerInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
     form = EventForm
-    inlines = [EventSpeakerInline]
-    list_display = ["local_start", "title", "series", "room", "status", "registrations_capacity"]
+    inlines = [EventSpeakerInline, RegistrationInline]
+    list_display = [
+        "local_start",
+        "title",
+        "series",
+        "room",
+        "status",
+        "registrations_capacity",
+        "waiting_list_count",
+    ]
     list_display_links = ["local_start", "title"]
     list_select_related = ["series", "room"]
     list_filter = ["status", "series", "themes", "room", "kind", ("start", admin.DateFieldListFilter)]
@@ -145,7 +154,13 @@ class EventAdmin(admin.ModelAdmin):
         "public_link",
     ]
     filter_horizontal = ["themes"]
-    actions = ["publish_events", "cancel_events", "duplicate_next_week"]
+    actions = [
+        "publish_events",
+        "cancel_events",
+        "duplicate_next_week",
+        "export_registrations_csv",
+        "fill_free_seats",
+    ]
     fieldsets = [
         (None, {"fields": ["kind", "series", "title", "title_ko", "slug", "abstract"]}),
         (gettext_lazy("When"), {"fields": ["time_zone", "start", "end"]}),
@@ -176,12 +191,8 @@ class EventAdmin(admin.ModelAdmin):
         return f"{obj.local_start:%Y-%m-%d %H:%M} {obj.local_start.tzname()}"
 
     def registration_count(self, obj: Event) -> int | None:
-        """Hook: the number of registrations for `obj`, or None while there is no way to count.
-
-        Annotate it in get_queryset (e.g. `registration_total`) to keep the changelist's query count
-        constant; this default reads such an annotation when present.
-        """
-        return getattr(obj, "registration_total", None)
+        """Confirmed registrations, annotated by EventRegistrationAdminMixin.get_queryset."""
+        return getattr(obj, "confirmed_count", None)
 
     @admin.display(description=gettext_lazy("registrations / capacity"))
     def registrations_capacity(self, obj: Event) -> str:

@@ -1,18 +1,188 @@
-"""Atom feed of newly published events (Django's syndication framework).
+"""Feeds of seminars: iCalendar (the events page's filtered views, one series, one event, a
+person's) and the Atom feed of newly published events (Django's syndication framework).
 
-The iCalendar feeds live beside this one (added by the registrations and feeds work).
+iCalendar feeds are built in two steps so that a change rebuilds one event only:
+1. `state()`: one aggregate query (count, last change, sum of SEQUENCEs of the feed's events) plus
+   the shared related-version stamp give the ETag and Last-Modified. A conditional GET is answered
+   from this alone, and the feed's bytes are cached under the ETag.
+2. `render()`: on a miss, the feed's (UID, SEQUENCE, updated) rows are read and each event's VEVENT
+   bytes come from the cache; only the missing ones are loaded with their relations and built.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch, Sum
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hubsite import ical
 from hubsite.text import render_markdown
 
-from .models import Event
+from .models import Event, EventSpeaker, Registration
+
+FEED_PAST_DAYS = 90
+# A bound on any feed, whatever the query string asks for (the window already bounds the past).
+FEED_MAX_EVENTS = 5000
+FEED_CACHE_SECONDS = 60 * 60 * 24
+_BUILD_CHUNK = 500
+
+
+def feed_window_start(now: dt.datetime | None = None) -> dt.datetime:
+    """90 days ago, at midnight UTC, so the window (and the ETag) moves once a day, not every second."""
+    now = now or timezone.now()
+    start = now.astimezone(dt.UTC) - dt.timedelta(days=FEED_PAST_DAYS)
+    return start.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def with_calendar_relations(queryset):
+    """Everything a VEVENT shows, in as few queries as the relations need."""
+    speakers = EventSpeaker.objects.select_related("researcher__institution").order_by("order", "pk")
+    return queryset.select_related("room", "series").prefetch_related(
+        "themes", Prefetch("speaker_links", queryset=speakers)
+    )
+
+
+def events_for_calendar(pks) -> list[Event]:
+    return list(with_calendar_relations(Event.objects.filter(pk__in=pks)))
+
+
+@dataclass(frozen=True)
+class FeedState:
+    etag: str
+    last_modified: dt.datetime
+
+    @property
+    def cache_key(self) -> str:
+        return f"ical:feed:{self.etag}"
+
+
+@dataclass
+class CalendarFeed:
+    """A calendar of events: `key` names the view (it is part of the ETag), `name` is X-WR-CALNAME."""
+
+    key: str
+    name: str
+    queryset: object
+    windowed: bool = True
+    extra_version: tuple = field(default_factory=tuple)
+
+    def events(self):
+        queryset = self.queryset
+        if self.windowed:
+            queryset = queryset.filter(end__gte=feed_window_start())
+        return queryset.order_by("start", "pk")[:FEED_MAX_EVENTS]
+
+    def state(self) -> FeedState:
+        window = self.events()
+        totals = Event.objects.filter(pk__in=window.values("pk")).aggregate(
+            count=Count("pk"), last=Max("updated"), sequences=Sum("sequence")
+        )
+        version = ical.related_version()
+        etag = ical.fingerprint(
+            self.key,
+            self.name,
+            totals["count"],
+            totals["last"],
+            totals["sequences"],
+            version,
+            feed_window_start() if self.windowed else None,
+            self.extra_version,
+        )
+        moments = [ical.related_version_time(version)]
+        if totals["last"] is not None:
+            moments.append(totals["last"].replace(microsecond=0))
+        return FeedState(etag=etag, last_modified=max(moments))
+
+    def render(self, state: FeedState) -> bytes:
+        data = cache.get(state.cache_key)
+        if data is None:
+            data = self.build()
+            cache.set(state.cache_key, data, FEED_CACHE_SECONDS)
+        return data
+
+    def build(self) -> bytes:
+        vevents, tzids, moments = self.collect()
+        return ical.calendar_bytes(
+            name=self.name, vevents=vevents, tzids=tzids, years=ical.timezone_years(moments)
+        )
+
+    def collect(self) -> tuple[list[bytes], set[str], list[dt.datetime]]:
+        """The feed's VEVENT bytes, the TZIDs they use and their starts (for the VTIMEZONE years)."""
+        version = ical.related_version()
+        rows = list(
+            self.events().values_list("pk", "calendar_uid", "sequence", "updated", "time_zone", "start")
+        )
+        keys = {
+            pk: ical.vevent_cache_key(uid=uid, sequence=sequence, updated=updated, version=version)
+            for pk, uid, sequence, updated, _zone, _start in rows
+        }
+        cached = cache.get_many(list(keys.values()))
+        missing = [pk for pk, key in keys.items() if key not in cached]
+        built = {}
+        if missing and len(missing) == len(rows):
+            # Cold: load the feed's own query once with its relations rather than by primary keys.
+            batches = [with_calendar_relations(self.events())]
+        else:
+            batches = (
+                events_for_calendar(missing[offset : offset + _BUILD_CHUNK])
+                for offset in range(0, len(missing), _BUILD_CHUNK)
+            )
+        for batch in batches:
+            for event in batch:
+                built[keys[event.pk]] = ical.event_component(event).to_ical()
+        if built:
+            cache.set_many(built, ical.VEVENT_CACHE_SECONDS)
+        cached.update(built)
+        vevents = [cached[keys[pk]] for pk, *_rest in rows if keys[pk] in cached]
+        return vevents, {row[4] for row in rows}, [row[5] for row in rows]
+
+
+def personal_calendar_events(user):
+    """The seminars a person holds a confirmed seat at (cancelled events stay, as CANCELLED)."""
+    registered = Registration.objects.for_user(user).filter(status=Registration.Status.CONFIRMED)
+    return Event.objects.published().filter(pk__in=registered.values("event_id"))
+
+
+class PersonalFeed(CalendarFeed):
+    """A person's own calendar. A higher layer (visits) extends it by subclassing: see `extra_vevents`."""
+
+    def __init__(self, user, *, name: str):
+        registrations = Registration.objects.for_user(user).aggregate(count=Count("pk"), last=Max("updated"))
+        super().__init__(
+            key=f"personal:{user.pk}",
+            name=name,
+            queryset=personal_calendar_events(user),
+            extra_version=(registrations["count"], registrations["last"], *self.extra_version_of(user)),
+        )
+        self.user = user
+
+    def extra_version_of(self, user) -> tuple:
+        """What else the feed shows, as a value that changes when it changes (stays, hosted visitors)."""
+        return ()
+
+    def extra_vevents(self) -> list[tuple[bytes, str, dt.datetime]]:
+        """More VEVENTs for the calendar, each as (bytes, TZID, a moment in it)."""
+        return []
+
+    def collect(self):
+        vevents, tzids, moments = super().collect()
+        for vevent, tzid, moment in self.extra_vevents():
+            vevents.append(vevent)
+            tzids.add(tzid)
+            moments.append(moment)
+        return vevents, tzids, moments
+
+
+# --- Atom feed of newly published events -----------------------------------------------
 
 FEED_ITEMS = 30
 

@@ -79,7 +79,9 @@ class EventFilterForm(forms.Form):
     def is_filtered(self) -> bool:
         return any(name != "when" for name in self.values)
 
-    def filter(self, queryset: QuerySet[Event]) -> QuerySet[Event]:
+    def filter(self, queryset: QuerySet[Event], *, apply_when: bool = True) -> QuerySet[Event]:
+        """The events matching the filters; `apply_when=False` leaves the time window to the caller
+        (the calendar feeds keep their own: the last 90 days and the future)."""
         values = self.values
         zone = ZoneInfo(settings.TIME_ZONE)
         if values.get("q"):
@@ -98,4 +100,6 @@ class EventFilterForm(forms.Form):
             queryset = queryset.filter(
                 start__lt=dt.datetime.combine(values["date_to"] + dt.timedelta(days=1), dt.time(), zone)
             )
+        if not apply_when:
+            return queryset
         return queryset.past() if values.get("when") == "past" else queryset.upcoming()

@@ -1,10 +1,13 @@
+import datetime as dt
 import re
 import uuid
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -226,6 +229,18 @@ class Event(models.Model):
     capacity = models.PositiveIntegerField(
         _("in-person seats"), null=True, blank=True, help_text=_("Empty means the room's capacity.")
     )
+    online_capacity = models.PositiveIntegerField(
+        _("online places"),
+        null=True,
+        blank=True,
+        help_text=_("For online and hybrid events. Empty means no limit."),
+    )
+    registration_opens = models.DateTimeField(
+        _("registration opens"), null=True, blank=True, help_text=_("Empty means as soon as it is published.")
+    )
+    registration_closes = models.DateTimeField(
+        _("registration closes"), null=True, blank=True, help_text=_("Empty means at the start.")
+    )
     language = models.CharField(
         _("language of the talk"), max_length=10, choices=Language.choices, default="en"
     )
@@ -397,3 +412,171 @@ class SeriesSubscription(models.Model):
     @property
     def is_active(self) -> bool:
         return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+# --- Registration and personal calendars ------------------------------------------------------
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def active(self):
+        """Registrations that count: a held or confirmed seat, or a place on the waiting list."""
+        return self.filter(status__in=Registration.ACTIVE_STATUSES)
+
+    def holding_seat(self, now=None):
+        """Confirmed seats and guest seats still held while the guest confirms their address."""
+        return self.filter(
+            Q(status=Registration.Status.CONFIRMED)
+            | Q(status=Registration.Status.PENDING, hold_expires__gt=now or timezone.now())
+        )
+
+    def waiting_list(self):
+        return self.filter(status=Registration.Status.WAITING).order_by("queued_at", "pk")
+
+    def for_user(self, user):
+        """A person's registrations: those made signed in and those made as a guest with their address."""
+        if not user.is_authenticated:
+            return self.none()
+        condition = Q(user=user)
+        if user.email:
+            condition |= Q(email=user.email.strip().lower())
+        return self.filter(condition)
+
+    def with_position(self):
+        """Annotate `position`: 1 for the first waiting in its attendance mode, None if not waiting."""
+        earlier = (
+            Registration.objects.filter(
+                event=models.OuterRef("event"),
+                attendance=models.OuterRef("attendance"),
+                status=Registration.Status.WAITING,
+            )
+            .filter(
+                Q(queued_at__lt=models.OuterRef("queued_at"))
+                | Q(queued_at=models.OuterRef("queued_at"), pk__lt=models.OuterRef("pk"))
+            )
+            .order_by()
+            .values("event")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            position=models.Case(
+                models.When(
+                    status=Registration.Status.WAITING,
+                    then=Coalesce(models.Subquery(earlier), 0) + 1,
+                ),
+                default=None,
+                output_field=models.IntegerField(),
+            )
+        )
+
+
+class Registration(models.Model):
+    """One person's place at one event: a seat, a seat held while a guest confirms, or a waiting place."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting e-mail confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITING = "waiting", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Not confirmed in time")
+
+    class Attendance(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITING)
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("event")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="event_registrations",
+        verbose_name=_("account"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    attendance = models.CharField(
+        _("attendance"), max_length=20, choices=Attendance.choices, default=Attendance.IN_PERSON
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    hold_expires = models.DateTimeField(_("seat held until"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("joined the waiting list"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    created = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        indexes = [models.Index(fields=["event", "status", "attendance"])]
+        constraints = [
+            models.UniqueConstraint(
+                "event",
+                Lower("email"),
+                condition=Q(status__in=["pending", "confirmed", "waiting"]),
+                name="registration_one_active_per_email_per_event",
+                violation_error_message=_("This e-mail address is already registered for this event."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="waiting") | Q(queued_at__isnull=False),
+                name="registration_waiting_has_queue_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")),
+                name="registration_email_lowercase",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}> – {self.event}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    def online_link_visible(self, now=None) -> bool:
+        """The online link is for confirmed people only, from an hour before the start to the end."""
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.CONFIRMED
+            and self.attendance == self.Attendance.ONLINE
+            and bool(self.event.online_url)
+            and self.event.format in (Event.Format.ONLINE, Event.Format.HYBRID)
+            and self.event.status == Event.Status.PUBLISHED
+            and self.event.start - ONLINE_LINK_LEAD <= now <= self.event.end
+        )
+
+
+ONLINE_LINK_LEAD = dt.timedelta(hours=1)
+
+
+class PersonalCalendar(models.Model):
+    """The secret address of a person's own calendar feed. Replacing the token retires the old address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="personal_calendar",
+        verbose_name=_("account"),
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    replaced_at = models.DateTimeField(_("last replaced"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal calendar")
+        verbose_name_plural = _("personal calendars")
+
+    def __str__(self):
+        return str(self.user)

@@ -145,11 +145,13 @@ def _dispatch_after_commit(pk: int) -> None:
     registered = pending is not None and any(
         func is pending and sids <= savepoints for sids, func, _robust in connection.run_on_commit
     )
-    if not registered or pending.fired:
-        pending = _PendingDispatch()
-        connection._outbox_pending = pending
-        transaction.on_commit(pending, robust=True)
-    pending.pks.append(pk)
+    if registered and not pending.fired:
+        pending.pks.append(pk)
+        return
+    pending = _PendingDispatch()
+    pending.pks.append(pk)  # before on_commit, which runs the callback at once outside a transaction
+    connection._outbox_pending = pending
+    transaction.on_commit(pending, robust=True)
 
 
 def _safe_dispatch(pks: list[int], countdown: int | None = None) -> None:

@@ -138,7 +138,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the per-event calendar entries of a large feed (the default 300 would thrash).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -168,6 +174,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "hubsite.sweep_outbox", "schedule": 60.0, "options": {"expires": 55}},
     # Hourly; each reminder is one outbox row, so a run that repeats or overlaps sends nothing twice.
     "visits-reminders": {"task": "visits.send_reminders", "schedule": 3600.0},
+    # Gives seats held by guests who never confirmed (30 minutes) to the first on the waiting list.
+    "registration-fill-free-seats": {"task": "events.registration_fill_free_seats", "schedule": 300.0},
 }
 
 # --- Mail -------------------------------------------------------------------------------

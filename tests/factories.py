@@ -228,3 +228,19 @@ class DraftEventFactory(EventFactory):
 
     status = Event.Status.DRAFT
     published_at = None
+
+
+# --- Registration (regfeeds) ---
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A confirmed in-person seat. Use the services for anything with rules; this is for fixtures."""
+
+    class Meta:
+        model = "events.Registration"
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Attendee {n}")
+    email = factory.Sequence(lambda n: f"attendee{n}@example.org")
+    status = "confirmed"
+    confirmed_at = factory.LazyFunction(timezone.now)

@@ -46,6 +46,10 @@ def form_data(**overrides):
         "speaker_links-INITIAL_FORMS": "0",
         "speaker_links-MIN_NUM_FORMS": "0",
         "speaker_links-MAX_NUM_FORMS": "1000",
+        "registrations-TOTAL_FORMS": "0",
+        "registrations-INITIAL_FORMS": "0",
+        "registrations-MIN_NUM_FORMS": "0",
+        "registrations-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data
@@ -255,7 +259,7 @@ def test_admin_changelist_shows_local_start_and_capacity(staff_client):
     )
     html = staff_client.get(CHANGELIST).content.decode()
     assert "2031-07-01 16:00 CEST" in html
-    assert "— / 30" in html
+    assert "0 / 30" in html
 
 
 def test_admin_publish_from_the_event_page(staff_client):

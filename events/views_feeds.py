@@ -1,0 +1,127 @@
+"""Calendar feed views: parse the request, pick the events, answer from the feed's state.
+
+A conditional GET (If-None-Match / If-Modified-Since) is answered 304 from `feed.state()` alone,
+before any calendar is built; otherwise the bytes come from the cache or are built once.
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from researchers.models import Theme
+
+from .feeds import CalendarFeed, PersonalFeed
+from .filters import EventFilterForm
+from .models import Event, PersonalCalendar, Series
+
+FEED_MAX_AGE = 300
+_MAX_KEY_VALUE = 200
+
+
+def feed_response(
+    request, feed: CalendarFeed, *, filename: str, private: bool = False, download: bool = False
+):
+    state = feed.state()
+    etag = f'"{state.etag}"'
+    last_modified = int(state.last_modified.timestamp())
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = HttpResponse(feed.render(state), content_type="text/calendar; charset=utf-8")
+        disposition = "attachment" if download else "inline"
+        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = f"{'private' if private else 'public'}, max-age={FEED_MAX_AGE}"
+    if private:
+        response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _calendar_title(*parts: str) -> str:
+    return " – ".join([settings.HUB_NAME, *[part for part in parts if part]])
+
+
+def filtered_view_name(form: EventFilterForm) -> str:
+    """Words for the filters that took effect: 'Seminars – Robotics · Workshop · “scaling”'."""
+    data = getattr(form, "cleaned_data", {}) or {}
+    words = []
+    for name, field in form.fields.items():
+        value = data.get(name)
+        if not value or name in form.errors or name in ("date_from", "date_to", "when"):
+            continue
+        if name == "series" and isinstance(value, str):
+            value = Series.objects.filter(slug=value).values_list("title", flat=True).first() or value
+        elif name == "theme" and isinstance(value, str):
+            value = Theme.objects.filter(slug=value).values_list("name", flat=True).first() or value
+        elif name == "q":
+            value = f"“{value}”"
+        elif hasattr(field, "choices") and not hasattr(value, "pk"):
+            value = dict(field.choices).get(value, value)
+        words.append(str(value))
+    return _calendar_title("Seminars", " · ".join(words))
+
+
+@require_safe
+def events_calendar(request):
+    """`/events/calendar.ics`: exactly the filters of the events page, as a subscribable calendar."""
+    with translation.override(settings.LANGUAGE_CODE):
+        form = EventFilterForm(request.GET)
+        queryset = form.filter(Event.objects.public(), apply_when=False)
+        known = sorted(
+            (name, value[:_MAX_KEY_VALUE])
+            for name, value in request.GET.items()
+            if name in form.fields and name not in form.errors
+        )
+        feed = CalendarFeed(key=f"events:{known}", name=filtered_view_name(form), queryset=queryset)
+        return feed_response(request, feed, filename="seminars.ics")
+
+
+@require_safe
+def series_calendar(request, slug):
+    with translation.override(settings.LANGUAGE_CODE):
+        series = get_object_or_404(Series.objects.public(), slug=slug)
+        feed = CalendarFeed(
+            key=f"series:{series.pk}",
+            name=_calendar_title(series.title),
+            queryset=Event.objects.public().filter(series=series),
+        )
+        return feed_response(request, feed, filename=f"{series.slug}.ics")
+
+
+@require_safe
+def event_calendar(request, slug):
+    """`/events/<slug>/event.ics`: one event, as a download, whenever it was."""
+    with translation.override(settings.LANGUAGE_CODE):
+        event = get_object_or_404(Event.objects.visible_to(request.user), slug=slug)
+        feed = CalendarFeed(
+            key=f"event:{event.pk}:{event.visibility}",
+            name=_calendar_title(event.title),
+            queryset=Event.objects.filter(pk=event.pk),
+            windowed=False,
+        )
+        return feed_response(
+            request,
+            feed,
+            filename=f"{event.slug}.ics",
+            download=True,
+            private=event.visibility != "public",
+        )
+
+
+@require_safe
+def personal_calendar(request, token, feed_class=PersonalFeed):
+    """`/calendar/<token>.ics`: the person's seminars. A replaced token answers 404.
+
+    A higher app extends the feed by routing this view with its own `feed_class` (a PersonalFeed
+    subclass that adds VEVENTs), e.g. visits adds the person's stays and the visitors they host.
+    """
+    calendar = PersonalCalendar.objects.select_related("user").filter(token=token).first()
+    if calendar is None or not calendar.user.is_active:
+        raise Http404("No calendar at this address; it may have been replaced.")
+    with translation.override(settings.LANGUAGE_CODE):
+        feed = feed_class(calendar.user, name=_calendar_title("My seminars"))
+        return feed_response(request, feed, filename="my-seminars.ics", private=True)
