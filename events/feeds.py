@@ -170,14 +170,15 @@ class PersonalFeed(CalendarFeed):
         return ()
 
     def extra_vevents(self) -> list[tuple[bytes, str, dt.datetime]]:
-        """More VEVENTs for the calendar, each as (bytes, TZID, a moment in it)."""
+        """More VEVENTs for the calendar, each as (bytes, TZID or None for all-day, a moment in it)."""
         return []
 
     def collect(self):
         vevents, tzids, moments = super().collect()
         for vevent, tzid, moment in self.extra_vevents():
             vevents.append(vevent)
-            tzids.add(tzid)
+            if tzid:  # all-day entries (stays) carry no time zone
+                tzids.add(tzid)
             moments.append(moment)
         return vevents, tzids, moments
 

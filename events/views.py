@@ -13,6 +13,7 @@ from researchers.models import Institution, Theme
 
 from .filters import EventFilterForm
 from .models import Event, Series
+from .views_registration import registration_panel_context
 
 EVENTS_PER_PAGE = 20
 # The escaping of Django's json_script: no "</script>" or "<!--" can end the data block early.
@@ -118,6 +119,8 @@ def event_detail(request, slug):
         "og_description": markdown_to_plain(event.abstract)[:300],
         "absolute_url": settings.SITE_URL + event.get_absolute_url(),
     }
+    if not event.is_draft:
+        context.update(registration_panel_context(request, event))
     return render(request, "events/event_detail.html", context)
 
 

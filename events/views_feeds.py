@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
 from researchers.models import Theme
 
-from .feeds import CalendarFeed, PersonalFeed
+from .feeds import CalendarFeed
 from .filters import EventFilterForm
 from .models import Event, PersonalCalendar, Series
 
@@ -113,12 +114,14 @@ def event_calendar(request, slug):
 
 
 @require_safe
-def personal_calendar(request, token, feed_class=PersonalFeed):
+def personal_calendar(request, token, feed_class=None):
     """`/calendar/<token>.ics`: the person's seminars. A replaced token answers 404.
 
-    A higher app extends the feed by routing this view with its own `feed_class` (a PersonalFeed
-    subclass that adds VEVENTs), e.g. visits adds the person's stays and the visitors they host.
+    settings.PERSONAL_CALENDAR_FEED names the PersonalFeed subclass to use, so a higher app
+    extends the feed without this one importing it: visits adds the person's stays and the
+    visitors they host (visits.feeds.PersonalFeedWithStays).
     """
+    feed_class = feed_class or import_string(settings.PERSONAL_CALENDAR_FEED)
     calendar = PersonalCalendar.objects.select_related("user").filter(token=token).first()
     if calendar is None or not calendar.user.is_active:
         raise Http404("No calendar at this address; it may have been replaced.")

@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
     "registration-fill-free-seats": {"task": "events.registration_fill_free_seats", "schedule": 300.0},
 }
 
+# --- Calendars ----------------------------------------------------------------------------
+# The personal feed (/calendar/<token>.ics) class: seminars from events, stays added by visits.
+PERSONAL_CALENDAR_FEED = "visits.feeds.PersonalFeedWithStays"
+
 # --- Mail -------------------------------------------------------------------------------
 MAIL_DIR = VAR_DIR / "mail"
 # Production sends through SMTP (a local relay unless EMAIL_URL names one), the embedded default to files.

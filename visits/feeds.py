@@ -7,11 +7,13 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
+from events.feeds import PersonalFeed
 from hubsite.text import strip_control_characters
 
 from .models import Visit
@@ -102,3 +104,22 @@ def arrivals_ics(visits) -> bytes:
             event.add("status", "CANCELLED" if visit.status in FEED_CANCELLED else "CONFIRMED")
             calendar.add_component(event)
     return calendar.to_ical()
+
+
+class PersonalFeedWithStays(PersonalFeed):
+    """The personal calendar (settings.PERSONAL_CALENDAR_FEED): seminars, plus the person's own
+    stays and the approved visitors they host."""
+
+    def extra_version_of(self, user) -> tuple:
+        stays = Visit.objects.in_calendar_of(user).aggregate(count=Count("pk"), last=Max("updated"))
+        return (stays["count"], stays["last"])
+
+    def extra_vevents(self) -> list[tuple[bytes, str | None, dt.datetime]]:
+        return [
+            (
+                vevent.to_ical(),
+                None,
+                dt.datetime.combine(vevent.decoded("dtstart"), dt.time(), tzinfo=dt.UTC),
+            )
+            for vevent in stay_vevents_for_user(self.user)
+        ]
