@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from projects.models import Project, ProjectMember
 from researchers.models import Institution, Researcher, Theme
 
 from . import services
@@ -30,6 +31,7 @@ class VisitForm(forms.ModelForm):
             "first_day",
             "last_day",
             "purpose",
+            "project",
             "project_summary",
             "themes",
             "funding",
@@ -66,10 +68,11 @@ class VisitForm(forms.ModelForm):
             "passport_name": _("Exactly as written in your passport, for the invitation letter."),
         }
 
-    def __init__(self, *args, researcher: Researcher | None, **kwargs):
+    def __init__(self, *args, researcher: Researcher | None, user=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.researcher = researcher
+        self._offer_projects(user)
         self.fields["host"].queryset = Researcher.objects.filter(is_hub_member=True).order_by("name")
         self.fields["host"].error_messages["invalid_choice"] = _(
             "Choose a hub member as your host: only hub members can host a stay."
@@ -83,6 +86,49 @@ class VisitForm(forms.ModelForm):
         else:
             self.fields["name"].required = True
 
+    def _chosen_host(self) -> Researcher | None:
+        """The host typed so far: the posted one, or the one kept when "Check desks" re-renders."""
+        value = self.data.get("host") if self.is_bound else self.initial.get("host")
+        if isinstance(value, Researcher):
+            return value
+        if not str(value or "").isdigit():
+            return None
+        return Researcher.objects.filter(pk=value, is_hub_member=True).first()
+
+    def _offer_projects(self, user) -> None:
+        """Without JavaScript the form cannot follow the host as it is chosen: before a host is
+        known it offers every active project of a hub member, grouped by hub member; once a host is
+        known (after "Check desks" or a refused submission) only that host's projects. Whatever
+        was offered, the form and the service accept only a project of the host.
+        """
+        field = self.fields["project"]
+        visible = Project.objects.visible_to(user) if user is not None else Project.objects.public()
+        candidates = visible.active().filter(memberships__researcher__is_hub_member=True).distinct()
+        field.queryset = candidates.order_by("title")
+        field.required = False
+        field.empty_label = _("No project (or not listed)")
+        field.help_text = _("A project of your host that the stay is part of.")
+        host = self._chosen_host()
+        if host is not None:
+            field.choices = [("", field.empty_label)] + [
+                (project.pk, project.display_title)
+                for project in candidates.for_member(host).order_by("title")
+            ]
+            return
+        memberships = (
+            ProjectMember.objects.filter(project__in=candidates, researcher__is_hub_member=True)
+            .select_related("project", "researcher")
+            .order_by("researcher__name", "project__title", "pk")
+        )
+        groups: dict[Researcher, list] = {}
+        for membership in memberships:
+            groups.setdefault(membership.researcher, []).append(
+                (membership.project.pk, membership.project.display_title)
+            )
+        field.choices = [("", field.empty_label)] + [
+            (host.display_name, choices) for host, choices in groups.items()
+        ]
+
     def clean(self):
         data = super().clean()
         first_day, last_day = data.get("first_day"), data.get("last_day")
@@ -95,6 +141,8 @@ class VisitForm(forms.ModelForm):
         if host is not None:
             for problem in services.host_problems(researcher=self.researcher, host=host):
                 self.add_error("host", problem)
+            for problem in services.project_problems(host=host, project=data.get("project")):
+                self.add_error("project", problem)
         if data.get("needs_visa_letter"):
             if not data.get("nationality"):
                 self.add_error("nationality", _("The invitation letter needs your nationality."))
@@ -121,6 +169,49 @@ class VisitForm(forms.ModelForm):
 class AvailabilityForm(forms.Form):
     first_day = forms.DateField(label=_("First day"))
     last_day = forms.DateField(label=_("Last day"))
+
+    def _chosen_host(self) -> Researcher | None:
+        """The host typed so far: the posted one, or the one kept when "Check desks" re-renders."""
+        value = self.data.get("host") if self.is_bound else self.initial.get("host")
+        if isinstance(value, Researcher):
+            return value
+        if not str(value or "").isdigit():
+            return None
+        return Researcher.objects.filter(pk=value, is_hub_member=True).first()
+
+    def _offer_projects(self, user) -> None:
+        """Without JavaScript the form cannot follow the host as it is chosen: before a host is
+        known it offers every active project of a hub member, grouped by hub member; once a host is
+        known (after "Check desks" or a refused submission) only that host's projects. Whatever
+        was offered, the form and the service accept only a project of the host.
+        """
+        field = self.fields["project"]
+        visible = Project.objects.visible_to(user) if user is not None else Project.objects.public()
+        candidates = visible.active().filter(memberships__researcher__is_hub_member=True).distinct()
+        field.queryset = candidates.order_by("title")
+        field.required = False
+        field.empty_label = _("No project (or not listed)")
+        field.help_text = _("A project of your host that the stay is part of.")
+        host = self._chosen_host()
+        if host is not None:
+            field.choices = [("", field.empty_label)] + [
+                (project.pk, project.display_title)
+                for project in candidates.for_member(host).order_by("title")
+            ]
+            return
+        memberships = (
+            ProjectMember.objects.filter(project__in=candidates, researcher__is_hub_member=True)
+            .select_related("project", "researcher")
+            .order_by("researcher__name", "project__title", "pk")
+        )
+        groups: dict[Researcher, list] = {}
+        for membership in memberships:
+            groups.setdefault(membership.researcher, []).append(
+                (membership.project.pk, membership.project.display_title)
+            )
+        field.choices = [("", field.empty_label)] + [
+            (host.display_name, choices) for host, choices in groups.items()
+        ]
 
     def clean(self):
         data = super().clean()
