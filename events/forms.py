@@ -52,6 +52,7 @@ class EventForm(forms.ModelForm):
         fields = [
             "kind",
             "series",
+            "project",
             "title",
             "title_ko",
             "slug",

@@ -38,6 +38,7 @@ UPDATABLE_FIELDS = frozenset(
     {
         "kind",
         "series",
+        "project",
         "title",
         "title_ko",
         "slug",
