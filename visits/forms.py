@@ -16,6 +16,25 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class ProjectSelect(forms.Select):
+    """A select whose option groups belong to hosts: each option says whose group it is in
+    (`data-host`), so static/js/visits.js can show only the chosen host's projects. Without
+    JavaScript the groups are simply there."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group_hosts: dict[int, int] = {}  # index of a group among the choices -> host pk
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        for _group_name, options, index in groups:
+            host = self.group_hosts.get(index)
+            if host is not None:
+                for option in options:
+                    option["attrs"]["data-host"] = str(host)
+        return groups
+
+
 class VisitForm(forms.ModelForm):
     """Registering a stay. The date and host rules are the service's own, so the messages match."""
 
@@ -54,6 +73,7 @@ class VisitForm(forms.ModelForm):
             "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
             "seminar_abstract": forms.Textarea(attrs={"rows": 5}),
             "themes": forms.CheckboxSelectMultiple,
+            "project": ProjectSelect(attrs={"data-projects-by-host": ""}),
         }
         labels = {
             "needs_desk": _("I need a desk"),
@@ -128,6 +148,7 @@ class VisitForm(forms.ModelForm):
         field.choices = [("", field.empty_label)] + [
             (host.display_name, choices) for host, choices in groups.items()
         ]
+        field.widget.group_hosts = {index: host.pk for index, host in enumerate(groups, start=1)}
 
     def clean(self):
         data = super().clean()
@@ -169,49 +190,6 @@ class VisitForm(forms.ModelForm):
 class AvailabilityForm(forms.Form):
     first_day = forms.DateField(label=_("First day"))
     last_day = forms.DateField(label=_("Last day"))
-
-    def _chosen_host(self) -> Researcher | None:
-        """The host typed so far: the posted one, or the one kept when "Check desks" re-renders."""
-        value = self.data.get("host") if self.is_bound else self.initial.get("host")
-        if isinstance(value, Researcher):
-            return value
-        if not str(value or "").isdigit():
-            return None
-        return Researcher.objects.filter(pk=value, is_hub_member=True).first()
-
-    def _offer_projects(self, user) -> None:
-        """Without JavaScript the form cannot follow the host as it is chosen: before a host is
-        known it offers every active project of a hub member, grouped by hub member; once a host is
-        known (after "Check desks" or a refused submission) only that host's projects. Whatever
-        was offered, the form and the service accept only a project of the host.
-        """
-        field = self.fields["project"]
-        visible = Project.objects.visible_to(user) if user is not None else Project.objects.public()
-        candidates = visible.active().filter(memberships__researcher__is_hub_member=True).distinct()
-        field.queryset = candidates.order_by("title")
-        field.required = False
-        field.empty_label = _("No project (or not listed)")
-        field.help_text = _("A project of your host that the stay is part of.")
-        host = self._chosen_host()
-        if host is not None:
-            field.choices = [("", field.empty_label)] + [
-                (project.pk, project.display_title)
-                for project in candidates.for_member(host).order_by("title")
-            ]
-            return
-        memberships = (
-            ProjectMember.objects.filter(project__in=candidates, researcher__is_hub_member=True)
-            .select_related("project", "researcher")
-            .order_by("researcher__name", "project__title", "pk")
-        )
-        groups: dict[Researcher, list] = {}
-        for membership in memberships:
-            groups.setdefault(membership.researcher, []).append(
-                (membership.project.pk, membership.project.display_title)
-            )
-        field.choices = [("", field.empty_label)] + [
-            (host.display_name, choices) for host, choices in groups.items()
-        ]
 
     def clean(self):
         data = super().clean()

@@ -53,6 +53,18 @@ def test_the_form_without_a_host_offers_active_projects_grouped_by_hub_member(ho
     assert form.fields["project"].widget.choices[0] == ("", "No project (or not listed)")
 
 
+def test_grouped_project_options_say_whose_group_they_are_in_for_the_script(hosts):
+    ana, ben = hosts
+    visitor = VisitorFactory()
+    rendered = str(VisitForm(researcher=visitor, user=visitor.user)["project"])
+    alpha, beta = Project.objects.get(title="Alpha"), Project.objects.get(title="Beta")
+    assert 'data-projects-by-host=""' in rendered
+    assert '<optgroup label="Ana Host">' in rendered
+    assert f'<option value="{alpha.pk}" data-host="{ana.pk}">Alpha</option>' in rendered
+    assert f'<option value="{beta.pk}" data-host="{ana.pk}">Beta</option>' in rendered
+    assert f'<option value="{beta.pk}" data-host="{ben.pk}">Beta</option>' in rendered
+
+
 def test_after_check_desks_the_form_offers_only_the_chosen_hosts_projects(client, hosts, today):
     _ana, ben = hosts
     client.force_login(VisitorFactory().user)
