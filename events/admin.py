@@ -8,13 +8,17 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from hubsite.admin import outbox_changelist_url
+from hubsite.models import OutboxMessage
+from hubsite.services import outbox_counts_for
+
 from .admin_registration import EventRegistrationAdminMixin, RegistrationInline
 from .forms import CancelEventsForm, EventForm, GenerateSessionsForm, RoomForm, add_service_errors
-from .models import Event, EventSpeaker, Room, Series
+from .models import Event, EventSpeaker, Room, Series, SeriesSubscription
 from .services import (
     UPDATABLE_FIELDS,
     event_cancel,
@@ -31,6 +35,28 @@ BOTH_PLACES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+class SubscriptionStateFilter(admin.SimpleListFilter):
+    title = gettext_lazy("status")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", gettext_lazy("Waiting for confirmation")),
+            ("active", gettext_lazy("Confirmed")),
+            ("unsubscribed", gettext_lazy("Unsubscribed")),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "pending":
+                return queryset.filter(confirmed_at__isnull=True, unsubscribed_at__isnull=True)
+            case "active":
+                return queryset.active()
+            case "unsubscribed":
+                return queryset.filter(unsubscribed_at__isnull=False)
+        return queryset
 
 
 @admin.register(Room)
@@ -152,7 +178,10 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
         "calendar_uid",
         "published_at",
         "public_link",
+        "delivery_counts",
+        "visitor_stay",
     ]
+    autocomplete_fields = ["project"]
     filter_horizontal = ["themes"]
     actions = [
         "publish_events",
@@ -162,9 +191,10 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
         "fill_free_seats",
     ]
     fieldsets = [
-        (None, {"fields": ["kind", "series", "title", "title_ko", "slug", "abstract"]}),
+        (None, {"fields": ["kind", "series", "project", "title", "title_ko", "slug", "abstract"]}),
         (gettext_lazy("When"), {"fields": ["time_zone", "start", "end"]}),
-        (gettext_lazy("Where"), {"fields": ["format", "room", "online_url", "capacity"]}),
+        (gettext_lazy("Where"), {"fields": ["format", "room", "online_url", "capacity", "online_capacity"]}),
+        (gettext_lazy("Registration"), {"fields": ["registration_opens", "registration_closes"]}),
         (
             gettext_lazy("Audience"),
             {"fields": ["visibility", "language", "themes", "speakers_tba", "recording_url", "slides_url"]},
@@ -179,9 +209,11 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
                     "sequence",
                     "calendar_uid",
                     "public_link",
+                    "visitor_stay",
                 ]
             },
         ),
+        (gettext_lazy("Mail"), {"fields": ["delivery_counts"]}),
     ]
 
     # --- Columns -------------------------------------------------------------------------------
@@ -208,6 +240,46 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
             return "—"
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
 
+    @admin.display(description=gettext_lazy("mail about this event"))
+    def delivery_counts(self, obj: Event) -> str:
+        """Delivery counts from the outbox (one query) and a link to those messages."""
+        if not obj.pk:
+            return "—"
+        counts = outbox_counts_for(obj)
+        labels = dict(OutboxMessage.Status.choices)
+        summary = format_html_join(
+            " · ", "{}: {}", ((labels[status], count) for status, count in counts.items())
+        )
+        return format_html(
+            '{} — <a href="{}">{}</a>',
+            summary,
+            outbox_changelist_url(obj),
+            _("Show these messages in the outbox"),
+        )
+
+    @staticmethod
+    def stay_warning(event: Event) -> str:
+        """The visitor's stay warning when `event` is a visitor's seminar (reached through the
+        reverse relation `event.visit`; the stay model owns the rule), or ""."""
+        if not event.pk:
+            return ""
+        visit = getattr(event, "visit", None)
+        return visit.seminar_outside_stay_warning(event) if visit is not None else ""
+
+    @admin.display(description=gettext_lazy("visitor's stay"))
+    def visitor_stay(self, obj: Event) -> str:
+        visit = getattr(obj, "visit", None) if obj.pk else None
+        if visit is None:
+            return "—"
+        warning = visit.seminar_outside_stay_warning(obj)
+        if warning:
+            return format_html("<strong>{}</strong>", warning)
+        return _("The seminar is within %(name)s's stay (%(first)s to %(last)s).") % {
+            "name": visit.researcher.name,
+            "first": visit.first_day.isoformat(),
+            "last": visit.last_day.isoformat(),
+        }
+
     # --- Saving through the services -------------------------------------------------------------
 
     def has_delete_permission(self, request, obj=None):
@@ -226,6 +298,8 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
         values = {name: form.cleaned_data[name] for name in UPDATABLE_FIELDS if name in form.cleaned_data}
         if change:
             event_update(event=obj, by=request.user, **values)
+            if warning := self.stay_warning(obj):
+                self.message_user(request, warning, messages.WARNING)
             return
         created = event_create(by=request.user, **values)
         # The admin goes on with `obj` (themes, inlines, the redirect): make it the created row.
@@ -315,3 +389,40 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/events/event/cancel_confirmation.html", context)
 
     formfield_overrides = {models.TextField: {"widget": admin.widgets.AdminTextareaWidget(attrs={"rows": 6})}}
+
+
+@admin.register(SeriesSubscription)
+class SeriesSubscriptionAdmin(admin.ModelAdmin):
+    """Who asked for a series' announcements. Addresses come and go through the double opt-in
+    pages only (events.services), so staff read here and cannot add or edit."""
+
+    list_display = ["email", "series", "state", "language", "requested_at", "confirmed_at", "unsubscribed_at"]
+    list_select_related = ["series"]
+    list_filter = [SubscriptionStateFilter, "series", "language"]
+    search_fields = ["email", "series__title"]
+    date_hierarchy = "requested_at"
+    ordering = ["series__title", "email"]
+    fields = [
+        "email",
+        "series",
+        "language",
+        "requested_at",
+        "confirmations_sent",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("status"))
+    def state(self, obj: SeriesSubscription) -> str:
+        if obj.unsubscribed_at is not None:
+            return _("Unsubscribed")
+        if obj.confirmed_at is not None:
+            return _("Confirmed")
+        return _("Waiting for confirmation")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

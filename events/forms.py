@@ -1,6 +1,7 @@
 """Input validation for staff forms (admin). Writes go through events.services."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -41,17 +42,31 @@ class LocalDateTimeField(forms.DateTimeField):
         return value.strftime(LOCAL_FORMAT) if isinstance(value, dt.datetime) else value
 
 
+LOCAL_TIME_FIELDS = ("start", "end", "registration_opens", "registration_closes")
+
+
 class EventForm(forms.ModelForm):
     """Start and end are typed in the event's own time zone, whatever the site's or the browser's."""
 
     start = LocalDateTimeField(label=_("start (in the event's time zone)"))
     end = LocalDateTimeField(label=_("end (in the event's time zone)"))
+    registration_opens = LocalDateTimeField(
+        label=_("registration opens (in the event's time zone)"),
+        required=False,
+        help_text=_("Empty: open as soon as the event is published."),
+    )
+    registration_closes = LocalDateTimeField(
+        label=_("registration closes (in the event's time zone)"),
+        required=False,
+        help_text=_("Empty: closes at the start."),
+    )
 
     class Meta:
         model = Event
         fields = [
             "kind",
             "series",
+            "project",
             "title",
             "title_ko",
             "slug",
@@ -63,6 +78,9 @@ class EventForm(forms.ModelForm):
             "room",
             "online_url",
             "capacity",
+            "online_capacity",
+            "registration_opens",
+            "registration_closes",
             "visibility",
             "language",
             "themes",
@@ -75,8 +93,11 @@ class EventForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance = self.instance
         if instance.pk and instance.start and instance.end:
-            self.initial["start"] = instance.local_start.replace(tzinfo=None)
-            self.initial["end"] = instance.local_end.replace(tzinfo=None)
+            zone = ZoneInfo(instance.time_zone)
+            for name in LOCAL_TIME_FIELDS:
+                value = getattr(instance, name)
+                if value is not None:
+                    self.initial[name] = value.astimezone(zone).replace(tzinfo=None)
         self.fields["slug"].required = False
         self.fields["slug"].help_text = _("Leave empty to make one from the title and date.")
 
@@ -91,8 +112,10 @@ class EventForm(forms.ModelForm):
             except ValidationError as error:
                 if "time_zone" not in self.errors:
                     self.add_error("time_zone", error)
-        for name in ("start", "end"):
+        for name in LOCAL_TIME_FIELDS:
             value = self.cleaned_data.get(name)
+            if value is None and name in ("registration_opens", "registration_closes") and zone_ok:
+                continue  # optional: empty means the default
             if value is None or not zone_ok:
                 self.cleaned_data.pop(name, None)
                 continue
@@ -104,6 +127,14 @@ class EventForm(forms.ModelForm):
         start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
         if start and end and end <= start:
             self.add_error("end", _("The end must be after the start."))
+        opens, closes = (
+            self.cleaned_data.get("registration_opens"),
+            self.cleaned_data.get("registration_closes"),
+        )
+        if opens and closes and closes <= opens:
+            self.add_error("registration_closes", _("Registration must close after it opens."))
+        if closes and end and closes > end:
+            self.add_error("registration_closes", _("Registration cannot close after the event has ended."))
         super()._post_clean()
         if self.errors:
             return

@@ -43,6 +43,7 @@ UPDATABLE_FIELDS = frozenset(
     {
         "kind",
         "series",
+        "project",
         "title",
         "title_ko",
         "slug",
@@ -59,6 +60,9 @@ UPDATABLE_FIELDS = frozenset(
         "speakers_tba",
         "recording_url",
         "slides_url",
+        "online_capacity",
+        "registration_opens",
+        "registration_closes",
     }
 )
 MAX_GENERATED_SESSIONS = 200

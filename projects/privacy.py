@@ -1,47 +1,7 @@
-"""Who may be named on a public page.
-
-The rule for every list of people the public sees (project members now, visitors of a project
-later): researchers who opted in to being listed are shown by name, everyone else is only
-counted. A private project shows nobody to the public at all; that is decided before this point
-(see ProjectQuerySet.public()).
+"""Who may be named on a public page: the rule is defined once, in researchers.privacy (the partner
+pages use it too); this module keeps the name the projects app and its templates know.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from researchers.privacy import PeopleShown, is_publicly_listed, people_shown
 
-from researchers.models import Researcher
-
-
-def is_publicly_listed(researcher: Researcher) -> bool:
-    """The in-memory twin of ResearcherQuerySet.listed(), for rows already fetched."""
-    return bool(researcher.listed_publicly) and researcher.anonymised_at is None
-
-
-@dataclass(frozen=True)
-class PeopleShown:
-    """People split by the privacy rule: `named` in their original order, the rest `unnamed_count`."""
-
-    named: list = field(default_factory=list)
-    unnamed_count: int = 0
-
-    @property
-    def total(self) -> int:
-        return len(self.named) + self.unnamed_count
-
-
-def people_shown(entries: Iterable, *, researcher=lambda entry: entry) -> PeopleShown:
-    """Apply the rule to `entries` (researchers, or rows that name one through `researcher`).
-
-    A person who appears twice (two stays, say) is named or counted once; the first entry wins.
-    """
-    named, seen, unnamed = [], set(), set()
-    for entry in entries:
-        person = researcher(entry)
-        if person.pk in seen or person.pk in unnamed:
-            continue
-        if is_publicly_listed(person):
-            seen.add(person.pk)
-            named.append(entry)
-        else:
-            unnamed.add(person.pk)
-    return PeopleShown(named=named, unnamed_count=len(unnamed))
+__all__ = ["PeopleShown", "is_publicly_listed", "people_shown"]

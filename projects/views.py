@@ -45,15 +45,18 @@ def project_list(request):
     return render(request, "projects/project_list.html", {"form": form, "page": page, "projects": page})
 
 
-def project_visitors(project: Project, user):
-    """Visitors of the project now and before, split by the privacy rule (people_shown).
+def project_visitors(project: Project):
+    """Visitors of the project at the hub now and before, under the privacy rule (people_shown):
+    opt-in researchers named, the others counted. Two queries.
 
-    Stays arrive with the visits app; until then this returns (None, None) and the page shows
-    nothing. The lead wires it when `visits.Visit.project` (related_name="visits") lands, e.g.
-    people_shown(project.visits.approved().current().select_related("researcher"),
-    researcher=lambda visit: visit.researcher), and the same for past stays.
+    The stays come through the reverse relation `project.visits` (visits.Visit.project), and the
+    filters are the stay model's own QuerySet methods (`confirmed()`, `current()`, `past()`), so
+    this app neither imports the visits app nor names a stay status.
     """
-    return None, None
+    stays = project.visits.confirmed().select_related("researcher__institution").order_by("-first_day", "pk")
+    now = [stay.researcher for stay in stays.current()]
+    before = [stay.researcher for stay in stays.past()]
+    return people_shown(now), people_shown(before)
 
 
 def project_detail(request, slug):
@@ -65,7 +68,7 @@ def project_detail(request, slug):
         key=lambda m: (ROLE_ORDER[m.role], m.researcher.name.casefold()),
     )
     upcoming, past = _seminars(project.events, request.user)
-    visitors_now, visitors_before = project_visitors(project, request.user)
+    visitors_now, visitors_before = project_visitors(project)
     context = {
         "project": project,
         "themes": project.themes.all(),

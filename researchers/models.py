@@ -31,6 +31,27 @@ def public_talks_prefetch(lookup: str = "speaker_links", to_attr: str = "public_
     )
 
 
+def _stay_model():
+    """The visits app's stay model, found through the reverse relation (no import)."""
+    return Institution._meta.get_field("visits").related_model
+
+
+def counted_stay_statuses() -> list[str]:
+    """Stored values of the stay statuses public pages count (approved, checked in, completed)."""
+    return [str(status) for status in _stay_model().DESK_HOLDING]
+
+
+def _project_model():
+    """The projects app's Project model, found through the reverse relation (no import)."""
+    return Researcher._meta.get_field("led_projects").related_model
+
+
+def public_projects():
+    """Public projects as cards show them (templates/projects/includes/project_list.html), in a
+    constant number of queries; narrow with `.for_institution(i)` or `.for_researcher(r)`."""
+    return _project_model().objects.public().ordered_for_listing().with_listing_data()
+
+
 class Theme(models.Model):
     name = models.CharField(_("name"), max_length=120)
     name_ko = models.CharField(_("Korean name"), max_length=120, blank=True)
@@ -70,7 +91,21 @@ class InstitutionQuerySet(models.QuerySet):
                 distinct=True,
             )
         )
-        # STAYS: the visits app adds a `stay_count` annotation here (the lead wires it in).
+
+    def with_stay_count(self):
+        """Annotate `stay_count`: stays that count (approved, checked in or completed) of visitors
+        who came from the institution, by the institution they were at when they came (a person
+        who moves on still counts for where they came from).
+
+        String lookups over the reverse relation `visits` (visits.Visit.institution); the statuses
+        are the stay model's own (`Visit.DESK_HOLDING`, reached through the relation), so there is
+        one definition of what counts. The visits app calls this too.
+        """
+        return self.annotate(
+            stay_count=models.Count(
+                "visits", filter=models.Q(visits__status__in=counted_stay_statuses()), distinct=True
+            )
+        )
 
 
 class Institution(models.Model):

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .forms import AccountDeleteForm, PartnerFilterForm, ProfileForm, ResearcherFilterForm
-from .models import Institution, Researcher, Theme, public_talks_prefetch
+from .models import Institution, Researcher, Theme, public_projects, public_talks_prefetch
+from .privacy import people_shown
 from .services import (
     researcher_account_delete,
     researcher_export,
@@ -35,14 +36,13 @@ def _distinct_countries(queryset, field: str = "country") -> list[str]:
 def partner_list(request):
     active = Institution.objects.active_partners()
     form = PartnerFilterForm(request.GET or None, country_codes=_distinct_countries(active))
-    partners = active.with_public_seminar_count()
+    partners = active.with_public_seminar_count().with_stay_count()
     if form.is_bound:
         form.is_valid()
         if kind := form.cleaned_data.get("kind"):
             partners = partners.filter(kind=kind)
         if country := form.cleaned_data.get("country"):
             partners = partners.filter(country=country)
-    # STAYS: the lead adds the stays count (visits app) to this query and to the cards.
     groups: dict[str, dict] = {}
     for partner in sorted(partners, key=lambda p: (p.country.name, p.name.casefold())):
         groups.setdefault(partner.country.code, {"country": partner.country, "partners": []})
@@ -80,12 +80,31 @@ def partner_detail(request, slug):
         .queryset.filter(researcher__institution=institution)
         .select_related("researcher")
     )
-    # STAYS: the lead adds current and past stays here (counts; names only for listed researchers).
     return render(
         request,
         "researchers/partner_detail.html",
-        {"institution": institution, "people": people, "talks": list(talks)},
+        {
+            "institution": institution,
+            "people": people,
+            "talks": list(talks),
+            **_partner_stays(institution),
+            "projects": public_projects().for_institution(institution),
+        },
     )
+
+
+def _partner_stays(institution: Institution) -> dict:
+    """Stays of visitors who came from `institution`, now and before (two queries): how many, and
+    who under the privacy rule (opt-in researchers named, the others counted)."""
+    stays = institution.visits.confirmed().select_related("researcher").order_by("-first_day", "pk")
+    current = list(stays.current())
+    past = list(stays.past())
+    return {
+        "stays_now": current,
+        "stays_before": past,
+        "visitors_now": people_shown([stay.researcher for stay in current]),
+        "visitors_before": people_shown([stay.researcher for stay in past]),
+    }
 
 
 @require_GET
@@ -146,6 +165,10 @@ def researcher_detail(request, slug):
             "is_self": is_self,
             "upcoming_talks": [t for t in researcher.public_talks if t.event.end >= now][::-1],
             "past_talks": [t for t in researcher.public_talks if t.event.end < now],
+            # Under way or over: a public page never tells when someone will be away from home.
+            "stays": researcher.visits.confirmed().started().order_by("-first_day", "pk"),
+            "today": timezone.localdate(),
+            "projects": public_projects().for_researcher(researcher),
         },
     )
 

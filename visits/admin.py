@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
@@ -62,8 +63,23 @@ class MonthFilter(admin.SimpleListFilter):
         return queryset.overlapping(first, last)
 
 
+class VisitAdminForm(forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = "__all__"  # noqa: DJ007 - the admin decides which fields show and which are read-only
+
+    def clean(self):
+        data = super().clean()
+        host = data.get("host", self.instance.host if self.instance.host_id else None)
+        if host is not None:
+            for problem in services.project_problems(host=host, project=data.get("project")):
+                self.add_error("project" if "project" in self.fields else None, problem)
+        return data
+
+
 @admin.register(Visit)
 class VisitAdmin(admin.ModelAdmin):
+    form = VisitAdminForm
     list_display = [
         "researcher",
         "host",
@@ -72,18 +88,20 @@ class VisitAdmin(admin.ModelAdmin):
         "last_day",
         "status",
         "workspace",
+        "project",
     ]
     list_filter = [
         "status",
         ("host", admin.RelatedOnlyFieldListFilter),
+        ("project", admin.RelatedOnlyFieldListFilter),
         ("institution", admin.RelatedOnlyFieldListFilter),
         "themes",
         MonthFilter,
     ]
-    list_select_related = ["researcher", "host", "institution", "workspace"]
+    list_select_related = ["researcher", "host", "institution", "workspace", "project"]
     search_fields = ["researcher__name", "host__name", "institution_name", "purpose"]
     date_hierarchy = "first_day"
-    autocomplete_fields = []
+    autocomplete_fields = ["project"]
     raw_id_fields = ["researcher", "host", "seminar_event"]
     inlines = [StatusHistoryInline, ExtensionInline]
     actions = ["approve", "decline", "check_in", "check_out", "resend_host_link"]

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from projects.models import Project, ProjectMember
 from researchers.models import Institution, Researcher, Theme
 
 from . import services
@@ -13,6 +14,25 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ProjectSelect(forms.Select):
+    """A select whose option groups belong to hosts: each option says whose group it is in
+    (`data-host`), so static/js/visits.js can show only the chosen host's projects. Without
+    JavaScript the groups are simply there."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group_hosts: dict[int, int] = {}  # index of a group among the choices -> host pk
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        for _group_name, options, index in groups:
+            host = self.group_hosts.get(index)
+            if host is not None:
+                for option in options:
+                    option["attrs"]["data-host"] = str(host)
+        return groups
 
 
 class VisitForm(forms.ModelForm):
@@ -30,6 +50,7 @@ class VisitForm(forms.ModelForm):
             "first_day",
             "last_day",
             "purpose",
+            "project",
             "project_summary",
             "themes",
             "funding",
@@ -52,6 +73,7 @@ class VisitForm(forms.ModelForm):
             "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
             "seminar_abstract": forms.Textarea(attrs={"rows": 5}),
             "themes": forms.CheckboxSelectMultiple,
+            "project": ProjectSelect(attrs={"data-projects-by-host": ""}),
         }
         labels = {
             "needs_desk": _("I need a desk"),
@@ -66,10 +88,11 @@ class VisitForm(forms.ModelForm):
             "passport_name": _("Exactly as written in your passport, for the invitation letter."),
         }
 
-    def __init__(self, *args, researcher: Researcher | None, **kwargs):
+    def __init__(self, *args, researcher: Researcher | None, user=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.researcher = researcher
+        self._offer_projects(user)
         self.fields["host"].queryset = Researcher.objects.filter(is_hub_member=True).order_by("name")
         self.fields["host"].error_messages["invalid_choice"] = _(
             "Choose a hub member as your host: only hub members can host a stay."
@@ -83,6 +106,50 @@ class VisitForm(forms.ModelForm):
         else:
             self.fields["name"].required = True
 
+    def _chosen_host(self) -> Researcher | None:
+        """The host typed so far: the posted one, or the one kept when "Check desks" re-renders."""
+        value = self.data.get("host") if self.is_bound else self.initial.get("host")
+        if isinstance(value, Researcher):
+            return value
+        if not str(value or "").isdigit():
+            return None
+        return Researcher.objects.filter(pk=value, is_hub_member=True).first()
+
+    def _offer_projects(self, user) -> None:
+        """Without JavaScript the form cannot follow the host as it is chosen: before a host is
+        known it offers every active project of a hub member, grouped by hub member; once a host is
+        known (after "Check desks" or a refused submission) only that host's projects. Whatever
+        was offered, the form and the service accept only a project of the host.
+        """
+        field = self.fields["project"]
+        visible = Project.objects.visible_to(user) if user is not None else Project.objects.public()
+        candidates = visible.active().filter(memberships__researcher__is_hub_member=True).distinct()
+        field.queryset = candidates.order_by("title")
+        field.required = False
+        field.empty_label = _("No project (or not listed)")
+        field.help_text = _("A project of your host that the stay is part of.")
+        host = self._chosen_host()
+        if host is not None:
+            field.choices = [("", field.empty_label)] + [
+                (project.pk, project.display_title)
+                for project in candidates.for_member(host).order_by("title")
+            ]
+            return
+        memberships = (
+            ProjectMember.objects.filter(project__in=candidates, researcher__is_hub_member=True)
+            .select_related("project", "researcher")
+            .order_by("researcher__name", "project__title", "pk")
+        )
+        groups: dict[Researcher, list] = {}
+        for membership in memberships:
+            groups.setdefault(membership.researcher, []).append(
+                (membership.project.pk, membership.project.display_title)
+            )
+        field.choices = [("", field.empty_label)] + [
+            (host.display_name, choices) for host, choices in groups.items()
+        ]
+        field.widget.group_hosts = {index: host.pk for index, host in enumerate(groups, start=1)}
+
     def clean(self):
         data = super().clean()
         first_day, last_day = data.get("first_day"), data.get("last_day")
@@ -95,6 +162,8 @@ class VisitForm(forms.ModelForm):
         if host is not None:
             for problem in services.host_problems(researcher=self.researcher, host=host):
                 self.add_error("host", problem)
+            for problem in services.project_problems(host=host, project=data.get("project")):
+                self.add_error("project", problem)
         if data.get("needs_visa_letter"):
             if not data.get("nationality"):
                 self.add_error("nationality", _("The invitation letter needs your nationality."))

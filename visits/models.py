@@ -1,10 +1,13 @@
 import datetime as dt
 import secrets
 import uuid
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -73,6 +76,29 @@ class VisitQuerySet(models.QuerySet):
 
     def at_the_hub(self, first_day: dt.date, last_day: dt.date):
         return self.holding_desks().overlapping(first_day, last_day)
+
+    # Reads the lower rooms make through their reverse relations (`institution.visits`,
+    # `researcher.visits`, `project.visits`), so they never name a status themselves.
+
+    def confirmed(self):
+        """Stays that take place (or took place): approved, checked in or completed. These are
+        the stays public pages count and show."""
+        return self.holding_desks()
+
+    def current(self, today: dt.date | None = None):
+        """Stays under way today (the hub's day)."""
+        today = today or timezone.localdate()
+        return self.filter(first_day__lte=today, last_day__gte=today)
+
+    def past(self, today: dt.date | None = None):
+        """Stays whose last day is over."""
+        today = today or timezone.localdate()
+        return self.filter(last_day__lt=today)
+
+    def started(self, today: dt.date | None = None):
+        """Stays under way or over: what public pages may show (never a future stay's dates)."""
+        today = today or timezone.localdate()
+        return self.filter(first_day__lte=today)
 
     def in_calendar_of(self, user):
         """A person's own stays and the stays they host, as their calendar shows them: approved and
@@ -162,6 +188,15 @@ class Visit(models.Model):
         related_name="visit",
         verbose_name=_("seminar event"),
     )
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
+        verbose_name=_("project"),
+        help_text=_("A project of the host that the stay is part of."),
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     workspace = models.ForeignKey(
         Workspace,
@@ -216,6 +251,37 @@ class Visit(models.Model):
     @property
     def institution_display(self) -> str:
         return self.institution_name or (self.institution.name if self.institution else "")
+
+    def seminar_outside_stay_warning(self, event: Event | None = None) -> str:
+        """Why the visitor may not be at the hub for their seminar, for staff; "" when all is well.
+
+        `event` is the seminar as it is about to be saved (the event admin passes its form's
+        instance); by default the stay's own seminar event. The event admin reaches this through
+        the reverse relation (`event.visit`), so it never imports the visits app.
+        """
+        event = event if event is not None else self.seminar_event
+        if event is None or event.start is None or event.end is None:
+            return ""
+        name = self.researcher.name
+        if self.status in (self.Status.DECLINED, self.Status.WITHDRAWN, self.Status.CANCELLED):
+            return gettext(
+                "%(name)s's stay is “%(status)s”: they may not be at the hub for this seminar."
+            ) % {
+                "name": name,
+                "status": self.get_status_display(),
+            }
+        zone = ZoneInfo(event.time_zone)
+        start_day, end_day = event.start.astimezone(zone).date(), event.end.astimezone(zone).date()
+        if start_day < self.first_day or end_day > self.last_day:
+            return gettext(
+                "This seminar is on %(day)s, outside %(name)s's stay at the hub (%(first)s to %(last)s)."
+            ) % {
+                "day": start_day.isoformat(),
+                "name": name,
+                "first": self.first_day.isoformat(),
+                "last": self.last_day.isoformat(),
+            }
+        return ""
 
 
 class VisitStatusChange(models.Model):

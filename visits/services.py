@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from events.models import Event, EventSpeaker, Series
 from hubsite.services import outbox_enqueue
+from projects.models import Project
 from researchers.models import Institution, Researcher
 
 from .feeds import stay_ics
@@ -167,6 +168,18 @@ def host_problems(*, researcher: Researcher | None, host: Researcher) -> list[st
         return [_("%(name)s is not a hub member, so they cannot host a stay.") % {"name": host.name}]
     if researcher is not None and researcher.pk == host.pk:
         return [_("You cannot host your own stay: choose another hub member.")]
+    return []
+
+
+def project_problems(*, host: Researcher, project: Project | None) -> list[str]:
+    """A stay can be part of a project only if its host belongs to that project."""
+    if project is None:
+        return []
+    if not Project.objects.for_member(host).filter(pk=project.pk).exists():
+        return [
+            _("“%(project)s” is not a project of %(host)s: choose one of your host's projects, or none.")
+            % {"project": project.title, "host": host.name}
+        ]
     return []
 
 
@@ -332,12 +345,15 @@ def visit_register(
     purpose: str,
     by=None,
     themes=(),
+    project: Project | None = None,
     today: dt.date | None = None,
     **details,
 ) -> Visit:
     """A new stay, submitted. The host is asked to endorse it through a signed link; staff are told."""
-    problems = host_problems(researcher=researcher, host=host) + visit_date_problems(
-        researcher=researcher, first_day=first_day, last_day=last_day, today=today
+    problems = (
+        host_problems(researcher=researcher, host=host)
+        + project_problems(host=host, project=project)
+        + visit_date_problems(researcher=researcher, first_day=first_day, last_day=last_day, today=today)
     )
     if problems:
         raise ValidationError(problems)
@@ -357,6 +373,7 @@ def visit_register(
             first_day=first_day,
             last_day=last_day,
             purpose=purpose,
+            project=project,
             **details,
         )
         visit.themes.set(themes)
@@ -824,49 +841,21 @@ def arrivals_feed_token_reset(*, user) -> ArrivalsFeedToken:
 
 
 def visit_seminar_warnings(event: Event) -> list[str]:
-    """Warnings for staff when a visitor's seminar is scheduled outside their stay (the event admin
-    calls this with the event as it is about to be saved).
+    """Warnings for staff when a visitor's seminar is scheduled outside their stay (the stay admin
+    shows them; the event admin asks the stay itself, `event.visit.seminar_outside_stay_warning`).
     """
     if event.pk is None:
         return []
     visit = Visit.objects.select_related("researcher").filter(seminar_event_id=event.pk).first()
     if visit is None:
         return []
-    name = visit.researcher.name
-    if visit.status in (S.DECLINED, S.WITHDRAWN, S.CANCELLED):
-        return [
-            _("%(name)s's stay is “%(status)s”: they may not be at the hub for this seminar.")
-            % {"name": name, "status": visit.get_status_display()}
-        ]
-    zone = ZoneInfo(event.time_zone)
-    start_day, end_day = event.start.astimezone(zone).date(), event.end.astimezone(zone).date()
-    if start_day < visit.first_day or end_day > visit.last_day:
-        return [
-            _("This seminar is on %(day)s, outside %(name)s's stay at the hub (%(first)s to %(last)s).")
-            % {
-                "day": start_day.isoformat(),
-                "name": name,
-                "first": visit.first_day.isoformat(),
-                "last": visit.last_day.isoformat(),
-            }
-        ]
-    return []
+    warning = visit.seminar_outside_stay_warning(event)
+    return [warning] if warning else []
 
 
 def visitor_counts_by_institution() -> dict[int, int]:
-    """{institution id: number of approved stays (any time) of visitors from it}, by the institution
-    they came from at the time. One query; for the partner pages.
+    """{institution id: number of stays that count (Institution.objects.with_stay_count), by the
+    institution visitors came from at the time}, for institutions with at least one. One query.
     """
-    rows = (
-        Visit.objects.filter(status__in=Visit.DESK_HOLDING, institution__isnull=False)
-        .values_list("institution")
-        .annotate(n=Count("pk"))
-    )
+    rows = Institution.objects.with_stay_count().filter(stay_count__gt=0).values_list("pk", "stay_count")
     return dict(rows)
-
-
-def with_visitor_counts(institutions):
-    """Annotate an Institution queryset with `visitor_count` (approved stays), for list pages."""
-    return institutions.annotate(
-        visitor_count=Count("visits", filter=Q(visits__status__in=Visit.DESK_HOLDING), distinct=True)
-    )

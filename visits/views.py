@@ -67,7 +67,7 @@ def visit_new(request):
     researcher = _researcher(request.user)
     availability = None
     if request.method == "POST":
-        form = VisitForm(request.POST, researcher=researcher)
+        form = VisitForm(request.POST, researcher=researcher, user=request.user)
         if "check" in request.POST:
             check = AvailabilityForm(request.POST)
             if check.is_valid():
@@ -81,7 +81,7 @@ def visit_new(request):
                 key: request.POST.getlist(key) if key == "themes" else value
                 for key, value in request.POST.items()
             }
-            form = VisitForm(initial=initial, researcher=researcher)
+            form = VisitForm(initial=initial, researcher=researcher, user=request.user)
         elif form.is_valid():
             if researcher is None:
                 researcher = services.visitor_profile_ensure(
@@ -104,7 +104,7 @@ def visit_new(request):
                 )
                 return redirect("visits:detail", pk=visit.pk)
     else:
-        form = VisitForm(researcher=researcher)
+        form = VisitForm(researcher=researcher, user=request.user)
     return render(
         request,
         "visits/visit_form.html",
@@ -143,7 +143,7 @@ def visit_detail(request, pk: int):
     visit = get_object_or_404(
         Visit.objects.visible_to(request.user)
         .with_people()
-        .select_related("seminar_event")
+        .select_related("seminar_event", "project")
         .prefetch_related(
             "themes", "history", Prefetch("extensions", queryset=Extension.objects.order_by("-pk"))
         ),

@@ -36,3 +36,32 @@
   first.addEventListener("change", check);
   last.addEventListener("change", check);
 })();
+
+// The project list follows the host: only the chosen host's projects are offered. Without this the
+// list is grouped by hub member, and "Check desks" narrows it to the chosen host's projects.
+(function () {
+  "use strict";
+  var projects = document.querySelector("[data-projects-by-host]");
+  var host = document.getElementById("id_host");
+  if (!projects || !host) { return; }
+
+  function follow() {
+    var groups = projects.querySelectorAll("optgroup");
+    for (var g = 0; g < groups.length; g++) {
+      var options = groups[g].querySelectorAll("option[data-host]");
+      var shown = 0;
+      for (var o = 0; o < options.length; o++) {
+        var mine = !host.value || options[o].getAttribute("data-host") === host.value;
+        options[o].hidden = !mine;
+        options[o].disabled = !mine;
+        if (mine) { shown += 1; }
+      }
+      groups[g].hidden = shown === 0;
+    }
+    var chosen = projects.options[projects.selectedIndex];
+    if (chosen && chosen.disabled) { projects.value = ""; }
+  }
+
+  host.addEventListener("change", follow);
+  follow();
+})();

@@ -326,3 +326,35 @@ def test_admin_room_capacity_below_an_upcoming_events_seats_is_refused(staff_cli
     }
     room.refresh_from_db()
     assert room.capacity == 100
+
+
+def test_admin_sets_the_registration_window_in_the_event_zone(staff_client):
+    response = staff_client.post(
+        ADD_URL,
+        form_data(
+            registration_opens="2031-06-01T09:00",
+            registration_closes="2031-07-01T12:00",
+            online_capacity="",
+        ),
+    )
+    assert response.status_code == 302
+    event = Event.objects.get(title="A talk")
+    assert event.registration_opens == dt.datetime(2031, 6, 1, 7, tzinfo=dt.UTC)  # 09:00 CEST
+    assert event.registration_closes == dt.datetime(2031, 7, 1, 10, tzinfo=dt.UTC)
+
+
+def test_admin_refuses_a_registration_window_that_closes_before_it_opens(staff_client):
+    response = staff_client.post(
+        ADD_URL, form_data(registration_opens="2031-06-10T09:00", registration_closes="2031-06-01T09:00")
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["registration_closes"] == [
+        "Registration must close after it opens."
+    ]
+
+
+def test_admin_refuses_registration_closing_after_the_event_ended(staff_client):
+    response = staff_client.post(ADD_URL, form_data(registration_closes="2031-07-02T09:00"))
+    assert response.context["adminform"].form.errors["registration_closes"] == [
+        "Registration cannot close after the event has ended."
+    ]

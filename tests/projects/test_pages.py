@@ -17,6 +17,7 @@ from tests.factories import (
     ResearcherFactory,
     ThemeFactory,
     UserFactory,
+    VisitFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -185,14 +186,23 @@ def _populated_project(count):
         EventSpeakerFactory(event=EventFactory(project=project))
         past = timezone.now() - dt.timedelta(days=10 + index)
         EventSpeakerFactory(event=EventFactory(project=project, start=past, end=past + dt.timedelta(hours=1)))
+        today = timezone.localdate()
+        VisitFactory(project=project, status="approved", first_day=today, last_day=today)
+        VisitFactory(
+            project=project,
+            status="completed",
+            first_day=today - dt.timedelta(days=9 + index),
+            last_day=today - dt.timedelta(days=2),
+        )
     return project
 
 
 @pytest.mark.parametrize("count", [1, 8])
 def test_project_page_query_count_is_constant(client, django_assert_num_queries, count):
     project = _populated_project(count)
-    # project, memberships, themes, partners, outputs, 2 x (seminars, speakers, speaker researchers)
-    with django_assert_num_queries(11):
+    # project, memberships, themes, partners, outputs, 2 x (seminars, speakers, speaker researchers),
+    # visitors now and before
+    with django_assert_num_queries(13):
         assert client.get(f"/projects/{project.slug}/").status_code == 200
 
 

@@ -9,9 +9,13 @@ from tests.factories import (
     EventFactory,
     EventSpeakerFactory,
     InstitutionFactory,
+    ProjectFactory,
+    ProjectMemberFactory,
+    ProjectPartnerFactory,
     ResearcherFactory,
     ThemeFactory,
     UserFactory,
+    VisitFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -76,9 +80,12 @@ def test_partner_list_with_an_unknown_country_says_so(client):
 
 
 def many_partners(n):
+    host = ResearcherFactory(institution=None, is_hub_member=True)
     for i in range(n):
         partner = InstitutionFactory(country=["KR", "US", "FR"][i % 3])
-        EventSpeakerFactory(researcher=ResearcherFactory(institution=partner))
+        researcher = ResearcherFactory(institution=partner)
+        EventSpeakerFactory(researcher=researcher)
+        VisitFactory(researcher=researcher, host=host, status="approved")
 
 
 def test_partner_list_query_count_is_the_same_at_two_and_at_two_hundred_rows(
@@ -118,18 +125,31 @@ def test_partner_detail_of_a_hidden_or_prospective_institution_is_404(client):
 
 
 def populate_partner(partner, n):
-    for _ in range(n):
-        researcher = ResearcherFactory(institution=partner)
+    today = timezone.localdate()
+    for index in range(n):
+        researcher = ResearcherFactory(institution=partner, listed_publicly=index % 2 == 0)
         researcher.themes.add(ThemeFactory())
         EventSpeakerFactory(researcher=researcher)
+        VisitFactory(researcher=researcher, status="checked_in", first_day=today, last_day=today)
+        VisitFactory(
+            researcher=researcher,
+            status="completed",
+            first_day=today - dt.timedelta(days=30),
+            last_day=today - dt.timedelta(days=20),
+        )
+        project = ProjectFactory()
+        project.themes.add(ThemeFactory())
+        ProjectPartnerFactory(project=project, institution=partner)
 
 
 def test_partner_detail_query_count_is_the_same_at_one_and_at_many_rows(client, django_assert_num_queries):
     partner = InstitutionFactory()
+    # institution, people, their themes, talks, stays now, stays before, projects (their themes,
+    # their partners)
     populate_partner(partner, 1)
-    get_with_queries(django_assert_num_queries, client, f"/partners/{partner.slug}/", 4)
+    get_with_queries(django_assert_num_queries, client, f"/partners/{partner.slug}/", 9)
     populate_partner(partner, 30)
-    get_with_queries(django_assert_num_queries, client, f"/partners/{partner.slug}/", 4)
+    get_with_queries(django_assert_num_queries, client, f"/partners/{partner.slug}/", 9)
 
 
 # --- /researchers/ ---------------------------------------------------------------------------
@@ -225,17 +245,30 @@ def test_researcher_detail_not_opted_in_is_404_to_the_public_but_not_to_staff_or
 
 
 def populate_researcher(researcher, n):
-    for _ in range(n):
+    today = timezone.localdate()
+    for index in range(n):
         researcher.themes.add(ThemeFactory())
         EventSpeakerFactory(researcher=researcher)
+        first_day = today - dt.timedelta(days=20 * (index + 1))
+        VisitFactory(
+            researcher=researcher,
+            status="completed",
+            first_day=first_day,
+            last_day=first_day + dt.timedelta(days=5),
+        )
+        project = ProjectFactory()
+        project.themes.add(ThemeFactory())
+        ProjectMemberFactory(project=project, researcher=researcher)
+        ProjectPartnerFactory(project=project)
 
 
 def test_researcher_detail_query_count_is_the_same_at_one_and_at_many_rows(client, django_assert_num_queries):
     researcher = ResearcherFactory()
+    # researcher, themes, talks, stays, projects (their themes, their partners)
     populate_researcher(researcher, 1)
-    get_with_queries(django_assert_num_queries, client, f"/researchers/{researcher.slug}/", 3)
+    get_with_queries(django_assert_num_queries, client, f"/researchers/{researcher.slug}/", 7)
     populate_researcher(researcher, 30)
-    get_with_queries(django_assert_num_queries, client, f"/researchers/{researcher.slug}/", 3)
+    get_with_queries(django_assert_num_queries, client, f"/researchers/{researcher.slug}/", 7)
 
 
 def test_researcher_pages_render_in_korean(client):

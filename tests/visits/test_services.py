@@ -405,7 +405,5 @@ def test_visitor_counts_by_institution_count_approved_stays_by_institution_at_th
     assert services.visitor_counts_by_institution() == {mila.pk: 2, inria.pk: 1}
     from researchers.models import Institution
 
-    counted = services.with_visitor_counts(
-        Institution.objects.filter(pk__in=[mila.pk, inria.pk]).order_by("pk")
-    )
-    assert [i.visitor_count for i in counted] == [2, 1]
+    counted = Institution.objects.filter(pk__in=[mila.pk, inria.pk]).order_by("pk").with_stay_count()
+    assert [i.stay_count for i in counted] == [2, 1]
