@@ -1,10 +1,7 @@
-"""Stays as iCalendar: all-day VEVENTs (DTEND is the day after the last day, as RFC 5545 wants).
-
-Kept small on purpose: the lead folds these onto hubsite/ical.py's building blocks.
-"""
+"""Stays as iCalendar: all-day VEVENTs (DTEND is the day after the last day, as RFC 5545 wants),
+built on hubsite/ical.py's building blocks (PRODID, host, text cleaning, calendars)."""
 
 import datetime as dt
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Count, Max
@@ -14,24 +11,19 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from events.feeds import PersonalFeed
-from hubsite.text import strip_control_characters
+from hubsite import ical
 
 from .models import Visit
 
-PRODID = "-//Seoul AI Research Hub//Visits//EN"
 FEED_CANCELLED = (Visit.Status.WITHDRAWN, Visit.Status.CANCELLED)
 
 
-def _host_name() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
-
-
 def stay_uid(visit: Visit, suffix: str = "") -> str:
-    return f"visit-{visit.calendar_uid}{suffix}@{_host_name()}"
+    return f"visit-{visit.calendar_uid}{suffix}@{ical.site_host()}"
 
 
 def _clean(text: str) -> str:
-    return strip_control_characters(text or "")
+    return ical.clean_text(text)
 
 
 def stay_vevent(visit: Visit, *, as_host: bool = False) -> VEvent:
@@ -56,19 +48,13 @@ def stay_vevent(visit: Visit, *, as_host: bool = False) -> VEvent:
     return event
 
 
-def _calendar(name: str) -> Calendar:
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
-    return calendar
+def _calendar(name: str, *, subscription: bool = True) -> Calendar:
+    return ical.new_calendar(name=name, method=None, subscription=subscription)
 
 
 def stay_ics(visit: Visit, *, as_host: bool = False) -> str:
     """A whole calendar file with this one stay, for e-mail attachments and downloads."""
-    calendar = _calendar(f"{settings.HUB_NAME}: stay")
-    calendar.add("method", "PUBLISH")
+    calendar = ical.new_calendar(name=f"{settings.HUB_NAME}: stay", method="PUBLISH", subscription=False)
     calendar.add_component(stay_vevent(visit, as_host=as_host))
     return calendar.to_ical().decode()
 
