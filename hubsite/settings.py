@@ -182,6 +182,12 @@ CELERY_BEAT_SCHEDULE = {
 # The personal feed (/calendar/<token>.ics) class: seminars from events, stays added by visits.
 PERSONAL_CALENDAR_FEED = "visits.feeds.PersonalFeedWithStays"
 
+# --- Visiting researchers ------------------------------------------------------------------
+VISIT_MAX_MONTHS = env.int("VISIT_MAX_MONTHS", default=12)
+VISIT_ENDORSEMENT_MAX_AGE_DAYS = env.int("VISIT_ENDORSEMENT_MAX_AGE_DAYS", default=30)
+VISIT_EXTENSION_DEADLINE_DAYS = env.int("VISIT_EXTENSION_DEADLINE_DAYS", default=7)
+VISITOR_SERIES_SLUG = env.str("VISITOR_SERIES_SLUG", default="visitor-seminars")
+
 # --- Mail -------------------------------------------------------------------------------
 MAIL_DIR = VAR_DIR / "mail"
 # Production sends through SMTP (a local relay unless EMAIL_URL names one), the embedded default to files.
@@ -290,8 +296,13 @@ STORAGES = {
     },
 }
 if AWS_STORAGE_BUCKET_NAME:
-    # Shared object storage, so that any web process can serve any upload.
+    # Shared object storage, so that any web process can serve any upload. Credentials come from
+    # the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables (boto3 reads them).
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -32,19 +32,19 @@ ENDORSEMENT_SALT = "visits.endorsement"
 
 
 def max_months() -> int:
-    return getattr(settings, "VISIT_MAX_MONTHS", 12)
+    return settings.VISIT_MAX_MONTHS
 
 
 def endorsement_max_age() -> int:
-    return getattr(settings, "VISIT_ENDORSEMENT_MAX_AGE_DAYS", 30) * 24 * 3600
+    return settings.VISIT_ENDORSEMENT_MAX_AGE_DAYS * 24 * 3600
 
 
 def extension_deadline_days() -> int:
-    return getattr(settings, "VISIT_EXTENSION_DEADLINE_DAYS", 7)
+    return settings.VISIT_EXTENSION_DEADLINE_DAYS
 
 
 def visitor_series_slug() -> str:
-    return getattr(settings, "VISITOR_SERIES_SLUG", "visitor-seminars")
+    return settings.VISITOR_SERIES_SLUG
 
 
 # --- Status machine -------------------------------------------------------------------------

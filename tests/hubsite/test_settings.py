@@ -71,3 +71,21 @@ def test_debug_defaults_on_only_for_the_embedded_default():
         timeout=60,
     )
     assert with_database.stdout.strip() == "False", with_database.stderr
+
+
+def test_uploads_go_to_object_storage_when_a_bucket_is_configured():
+    code = "from django.core.files.storage import storages; print(type(storages['default']).__name__)"
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV} | {
+        "DJANGO_SETTINGS_MODULE": "hubsite.settings",
+        "AWS_STORAGE_BUCKET_NAME": "hub-uploads",
+        "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "S3Storage", result.stderr
