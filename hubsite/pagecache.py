@@ -1,0 +1,128 @@
+"""A cache of whole public pages for anonymous readers, invalidated by a content version.
+
+Anonymous readers all see the same page until something it shows changes. `public_page` stores the
+rendered bytes of such a page in Django's cache under a key made of the path, the full query
+string, the language, the host and the *content version*: a counter in the cache that
+`content_changed()` bumps after a commit (the services that change what public pages show call
+it, and so does every change made in the admin). A bump makes every stored page unreachable at
+once, so a reader never gets a page older than the last change; PAGE_CACHE_SECONDS bounds what
+time alone changes (an event moving from "upcoming" to "past").
+
+Nothing personal is stored:
+- only anonymous GET/HEAD requests with no pending messages are served from or stored in the cache;
+- only 200 responses with no cookie of the view's own and no "private"/"no-store" are stored;
+- the CSRF token of the page's forms (the language switcher) is cut out before storing and a fresh
+  one for this reader put back on every hit, so the reader's CSRF cookie is set as usual;
+- a page whose rendering used the Content-Security-Policy nonce is never stored (its nonce would
+  be stale); the policy header itself is added per response by the middleware.
+Headers are not stored: the middleware adds Vary, CSP, cookies and the rest to each response.
+"""
+
+import functools
+import hashlib
+import re
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+VERSION_KEY = "pagecache:version"
+# The hidden field {% csrf_token %} writes; its value is replaced with a marker before storing.
+_CSRF_INPUT = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(")')
+_CSRF_MARKER = "\x00csrf\x00"
+
+
+def content_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY, 1)
+    return version
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet (or the cache was emptied): any new value will do
+        cache.add(VERSION_KEY, 1, timeout=None)
+        cache.incr(VERSION_KEY)
+
+
+def content_changed() -> None:
+    """Call from a service that changes what a public page shows: after the commit, every stored
+    page is out of date. A rolled-back change bumps nothing."""
+    transaction.on_commit(_bump)
+
+
+def changes_public_pages(service):
+    """Mark a service that changes what public pages show: when it succeeds and its transaction
+    commits, the content version is bumped (inside its transaction, so a rollback bumps nothing)."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        with transaction.atomic():
+            result = service(*args, **kwargs)
+            content_changed()
+        return result
+
+    return wrapper
+
+
+def admin_change_logged(sender, instance, created, **kwargs) -> None:
+    """The admin logged an add, change or delete: public pages may show it."""
+    if created:
+        content_changed()
+
+
+def _cacheable_request(request) -> bool:
+    return (
+        getattr(settings, "PAGE_CACHE_SECONDS", 0) > 0
+        and request.method in ("GET", "HEAD")
+        and not request.user.is_authenticated
+        and len(get_messages(request)) == 0  # counting does not mark them as shown
+    )
+
+
+def _key(request, version: int) -> str:
+    where = f"{request.get_host()}|{request.get_full_path()}|{get_language()}"
+    return f"pagecache:{version}:{hashlib.sha256(where.encode()).hexdigest()}"
+
+
+def _storable(request, response) -> bool:
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+        and not bool(getattr(request, "_csp_nonce", None))  # the nonce was never used
+    )
+
+
+def public_page(view):
+    """Serve the view's page to anonymous readers from the cache while the content is unchanged."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _cacheable_request(request):
+            return view(request, *args, **kwargs)
+        key = _key(request, content_version())
+        stored = cache.get(key)
+        if stored is not None:
+            content_type, text = stored
+            response = HttpResponse(text.replace(_CSRF_MARKER, get_token(request)), content_type=content_type)
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = view(request, *args, **kwargs)
+        if _storable(request, response):
+            text = _CSRF_INPUT.sub(rf"\g<1>{_CSRF_MARKER}\g<2>", response.content.decode(response.charset))
+            cache.set(key, (response["Content-Type"], text), settings.PAGE_CACHE_SECONDS)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    return wrapper
