@@ -31,9 +31,8 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 VERSION_KEY = "pagecache:version"
-# The hidden field {% csrf_token %} writes; its value is replaced with a marker before storing.
-_CSRF_INPUT = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(")')
-_CSRF_MARKER = "\x00csrf\x00"
+# The value of the hidden field {% csrf_token %} writes: the stored page is the bytes around it.
+_CSRF_VALUE = re.compile(rb'(?<=<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(?=")')
 
 
 def content_version() -> int:
@@ -114,14 +113,15 @@ def public_page(view):
         key = _key(request, content_version())
         stored = cache.get(key)
         if stored is not None:
-            content_type, text = stored
-            response = HttpResponse(text.replace(_CSRF_MARKER, get_token(request)), content_type=content_type)
+            content_type, pieces = stored
+            # The page's bytes around its CSRF fields, joined with this reader's own token.
+            response = HttpResponse(get_token(request).encode().join(pieces), content_type=content_type)
             response["X-Page-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)
         if _storable(request, response):
-            text = _CSRF_INPUT.sub(rf"\g<1>{_CSRF_MARKER}\g<2>", response.content.decode(response.charset))
-            cache.set(key, (response["Content-Type"], text), settings.PAGE_CACHE_SECONDS)
+            pieces = tuple(_CSRF_VALUE.split(response.content))
+            cache.set(key, (response["Content-Type"], pieces), settings.PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
         return response
 
