@@ -1,12 +1,13 @@
 """A cache of whole public pages for anonymous readers, invalidated by a content version.
 
 Anonymous readers all see the same page until something it shows changes. `public_page` stores the
-rendered bytes of such a page in Django's cache under a key made of the path, the full query
-string, the language, the host and the *content version*: a counter in the cache that
-`content_changed()` bumps after a commit (the services that change what public pages show call
-it, and so does every change made in the admin). A bump makes every stored page unreachable at
-once, so a reader never gets a page older than the last change; PAGE_CACHE_SECONDS bounds what
-time alone changes (an event moving from "upcoming" to "past").
+rendered bytes of such a page in Django's cache under a key made of the host, the path, the full
+query string and the language, together with the *content version* it was rendered at: a counter
+in the cache that `content_changed()` bumps after a commit (the services marked
+`@changes_public_pages` and every change made in the admin). A stored page is served only while its
+version is the current one (both are read in one round trip), so after a bump every stored page is
+out of date at once and a reader never gets a page older than the last change. PAGE_CACHE_SECONDS
+bounds what time alone changes (an event moving from "upcoming" to "past").
 
 Nothing personal is stored:
 - only anonymous GET/HEAD requests with no pending messages are served from or stored in the cache;
@@ -86,9 +87,9 @@ def _cacheable_request(request) -> bool:
     )
 
 
-def _key(request, version: int) -> str:
+def _key(request) -> str:
     where = f"{request.get_host()}|{request.get_full_path()}|{get_language()}"
-    return f"pagecache:{version}:{hashlib.sha256(where.encode()).hexdigest()}"
+    return f"pagecache:page:{hashlib.sha256(where.encode()).hexdigest()}"
 
 
 def _storable(request, response) -> bool:
@@ -110,10 +111,13 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
-        key = _key(request, content_version())
-        stored = cache.get(key)
-        if stored is not None:
-            content_type, pieces = stored
+        key = _key(request)
+        # One round trip for both: the current version and the page stored with its version.
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or content_version()
+        stored = found.get(key)
+        if stored is not None and stored[0] == version:
+            _version, content_type, pieces = stored
             # The page's bytes around its CSRF fields, joined with this reader's own token.
             response = HttpResponse(get_token(request).encode().join(pieces), content_type=content_type)
             response["X-Page-Cache"] = "hit"
@@ -121,7 +125,9 @@ def public_page(view):
         response = view(request, *args, **kwargs)
         if _storable(request, response):
             pieces = tuple(_CSRF_VALUE.split(response.content))
-            cache.set(key, (response["Content-Type"], pieces), settings.PAGE_CACHE_SECONDS)
+            # Stored with the version read before rendering: a change committed meanwhile makes it
+            # out of date at once, never the other way round.
+            cache.set(key, (version, response["Content-Type"], pieces), settings.PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
         return response
 
