@@ -15,6 +15,7 @@ from .browser import PHONE, blocking_violations, screenshot
 
 pytestmark = pytest.mark.browser
 
+
 def _first(model_path: str, queryset, prefix: str) -> Callable[[], str]:
     """The page of the first demo row of a public queryset (seed_demo fills the site)."""
 

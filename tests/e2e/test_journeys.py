@@ -109,3 +109,78 @@ def test_key_pages_in_korean_on_a_phone(site, make_page, path):
     assert overflow <= 0
     assert page.locator("main h1").first.is_visible()
     screenshot(page, "phone-ko-" + path.strip("/"))
+
+
+def _link_in_mail_to(address: str, pattern: str) -> str:
+    from django.core import mail
+
+    for message in reversed(mail.outbox):
+        if address in message.to:
+            match = re.search(r"https?://[^/\s]+(" + pattern + r")", message.body)
+            if match:
+                return match.group(1)
+    raise AssertionError(f"no mail to {address} with a link matching {pattern!r}")
+
+
+def test_visitor_registers_a_stay_the_host_endorses_from_the_mail_and_staff_approve(site, make_page):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from researchers.models import Researcher
+    from visits.models import Visit
+    from visits.services import email_of
+
+    host = Researcher.objects.filter(is_hub_member=True).order_by("name").first()
+    host_email = email_of(host)
+    staff, secret = make_staff_with_totp(email="visits-desk@hub.example.org")
+    first_day = timezone.localdate() + dt.timedelta(days=45)
+    last_day = first_day + dt.timedelta(days=9)
+
+    # The visitor signs up, confirms the address from the mail, and registers a stay.
+    visitor = make_page()
+    visitor.goto(site + "/accounts/signup/")
+    visitor.locator("#id_email").fill("visiting@uni.example.org")
+    visitor.locator("#id_password1").fill(PASSWORD)
+    visitor.locator("#id_password2").fill(PASSWORD)
+    visitor.locator("main").get_by_role("button", name="Sign Up").click()
+    visitor.wait_for_url(site + "/accounts/confirm-email/")
+    visitor.goto(site + _link_in_mail_to("visiting@uni.example.org", r"/accounts/confirm-email/[^\s]+"))
+    visitor.locator("main").get_by_role("button", name="Confirm").click()
+    visitor.wait_for_url(site + "/profile/")
+
+    visitor.goto(site + "/visits/new/")
+    if visitor.locator("#id_name").count():
+        visitor.locator("#id_name").fill("Ada Visitor")
+    visitor.locator("#id_host").select_option(str(host.pk))
+    visitor.locator("#id_first_day").fill(first_day.isoformat())
+    visitor.locator("#id_last_day").fill(last_day.isoformat())
+    visitor.locator("#id_purpose").fill("Joint work on sparse attention.")
+    visitor.get_by_role("button", name="Register the stay").click()
+    visitor.wait_for_url(re.compile(r".*/visits/\d+/$"))
+    visit = Visit.objects.get(researcher__user__email="visiting@uni.example.org")
+    assert visit.status == Visit.Status.SUBMITTED
+    screenshot(visitor, "journey-stay-submitted")
+
+    # The host endorses from the link in their mail, without signing in.
+    host_page = make_page()
+    host_page.goto(site + _link_in_mail_to(host_email, r"/visits/endorse/[^\s]+"))
+    host_page.get_by_role("button", name="Endorse the stay").click()
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.ENDORSED
+
+    # Staff approve it in the admin.
+    admin = make_page()
+    _sign_in_staff(admin, site, staff, secret)
+    admin.goto(site + "/admin/visits/visit/")
+    row = admin.locator("#result_list tr", has_text="Ada Visitor")
+    row.locator("input.action-select").check()
+    admin.locator("select[name=action]").select_option("approve")
+    admin.locator("button[name=index]").click()
+    admin.locator(".messagelist").wait_for()
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.APPROVED
+
+    visitor.goto(f"{site}/visits/{visit.pk}/")
+    assert "Approved" in visitor.locator("main").inner_text()
+    screenshot(visitor, "journey-stay-approved")
