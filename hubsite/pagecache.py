@@ -4,7 +4,7 @@ Anonymous readers all see the same page until something it shows changes. `publi
 rendered bytes of such a page in Django's cache under a key made of the host, the path, the full
 query string and the language, together with the *content version* it was rendered at: a counter
 in the cache that `content_changed()` bumps after a commit (the services marked
-`@changes_public_pages` and every change made in the admin). A stored page is served only while its
+`@changes_public_pages`, and every POST in the admin). A stored page is served only while its
 version is the current one (both are read in one round trip), so after a bump every stored page is
 out of date at once and a reader never gets a page older than the last change. PAGE_CACHE_SECONDS
 bounds what time alone changes (an event moving from "upcoming" to "past").
@@ -72,10 +72,26 @@ def changes_public_pages(service):
     return wrapper
 
 
-def admin_change_logged(sender, instance, created, **kwargs) -> None:
-    """The admin logged an add, change or delete: public pages may show it."""
-    if created:
-        content_changed()
+def bump_after_admin_posts(site) -> None:
+    """Every POST to an admin view (add, change, delete, an action, an import) bumps the content
+    version once the view is done: changes made in the admin, services or not, reach the public
+    pages at once. (The admin's LogEntry rows are no hook: several are written with bulk_create.)"""
+    make_admin_view = site.admin_view
+
+    def admin_view(view, cacheable=False):
+        guarded = make_admin_view(view, cacheable)
+
+        @functools.wraps(guarded)
+        def inner(request, *args, **kwargs):
+            try:
+                return guarded(request, *args, **kwargs)
+            finally:
+                if request.method == "POST":
+                    content_changed()
+
+        return inner
+
+    site.admin_view = admin_view
 
 
 def _cacheable_request(request) -> bool:

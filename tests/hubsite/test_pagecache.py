@@ -207,3 +207,27 @@ def test_pagecache_is_on_by_default_and_off_when_page_cache_seconds_is_zero(clie
     settings.PAGE_CACHE_SECONDS = 0
     client.get("/events/")
     assert not client.get("/events/").has_header("X-Page-Cache")
+
+
+def test_pagecache_a_bulk_delete_in_the_admin_makes_the_next_request_fresh(
+    client, admin_client, django_capture_on_commit_callbacks
+):
+    """Deleting several rows logs them with bulk_create (no signal): the admin hook still bumps."""
+    themes = [ThemeFactory(name="Doomed theme A"), ThemeFactory(name="Doomed theme B")]
+    assert "Doomed theme A" in client.get("/themes/").content.decode()
+    assert client.get("/themes/")["X-Page-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/researchers/theme/",
+            {"action": "delete_selected", "_selected_action": [t.pk for t in themes], "post": "yes"},
+        )
+    assert response.status_code == 302
+    page = client.get("/themes/")
+    assert page["X-Page-Cache"] == "miss"
+    assert "Doomed theme" not in page.content.decode()
+
+
+def test_pagecache_a_get_in_the_admin_bumps_nothing(admin_client):
+    before = content_version()
+    assert admin_client.get("/admin/researchers/theme/").status_code == 200
+    assert content_version() == before
