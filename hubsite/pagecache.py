@@ -22,6 +22,7 @@ Headers are not stored: the middleware adds Vary, CSP, cookies and the rest to e
 import functools
 import hashlib
 import re
+import time
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -36,20 +37,25 @@ VERSION_KEY = "pagecache:version"
 _CSRF_VALUE = re.compile(rb'(?<=<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(?=")')
 
 
+def _first_version() -> int:
+    # A version never used before, should the counter be lost (a flushed or evicting cache) while
+    # pages stored under an older count are still there.
+    return time.time_ns()
+
+
 def content_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        cache.add(VERSION_KEY, _first_version(), timeout=None)
+        version = cache.get(VERSION_KEY)
     return version
 
 
 def _bump() -> None:
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (or the cache was emptied): any new value will do
-        cache.add(VERSION_KEY, 1, timeout=None)
-        cache.incr(VERSION_KEY)
+    except ValueError:  # no counter: any new value does
+        cache.add(VERSION_KEY, _first_version(), timeout=None)
 
 
 def content_changed() -> None:

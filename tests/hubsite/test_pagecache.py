@@ -231,3 +231,14 @@ def test_pagecache_a_get_in_the_admin_bumps_nothing(admin_client):
     before = content_version()
     assert admin_client.get("/admin/researchers/theme/").status_code == 200
     assert content_version() == before
+
+
+def test_pagecache_a_lost_version_counter_never_revives_older_pages(client):
+    from django.core.cache import cache
+
+    from hubsite.pagecache import VERSION_KEY
+
+    client.get("/events/")
+    assert client.get("/events/")["X-Page-Cache"] == "hit"
+    cache.delete(VERSION_KEY)  # evicted, while the page is still stored
+    assert client.get("/events/")["X-Page-Cache"] == "miss"
