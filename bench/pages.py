@@ -23,7 +23,10 @@ PAGES = [
     Page("event page", "/events/{event}/"),
     Page("series page", "/series/{series}/"),
     Page("calendar feed", "/events/calendar.ics", conditional_target=0.8),
+    Page("series list", "/series/"),
     Page("partners", "/partners/"),
+    Page("researchers", "/researchers/"),
+    Page("projects", "/projects/"),
 ]
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from hubsite import ical
 from hubsite.models import OutboxMessage
+from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
 from hubsite.validators import validate_time_zone
 from researchers.models import Researcher, Theme
@@ -218,6 +219,7 @@ def _set_speakers(event: Event, speakers: Iterable[Researcher | tuple[Researcher
     EventSpeaker.objects.bulk_create(links)
 
 
+@changes_public_pages
 def event_create(
     *,
     by: Any = None,
@@ -248,6 +250,7 @@ def event_create(
     return event
 
 
+@changes_public_pages
 def event_update(
     *, event: Event, by: Any = None, themes: Iterable[Theme] | None = None, **fields: Any
 ) -> frozenset[str]:
@@ -280,6 +283,7 @@ def event_update(
     return changed
 
 
+@changes_public_pages
 def event_publish(*, event: Event, by: Any = None) -> Event:
     """Publish a draft: it needs a title, a start, a place and a speaker or an explicit TBA."""
     with transaction.atomic():
@@ -299,6 +303,7 @@ def event_publish(*, event: Event, by: Any = None) -> Event:
     return event
 
 
+@changes_public_pages
 def event_cancel(*, event: Event, reason: str, by: Any = None) -> Event:
     """Cancel an event, keeping it (and its page, and its place in feeds) with the reason shown."""
     reason = (reason or "").strip()
@@ -319,6 +324,7 @@ def event_cancel(*, event: Event, reason: str, by: Any = None) -> Event:
     return event
 
 
+@changes_public_pages
 def event_duplicate_next_week(*, event: Event, by: Any = None) -> Event:
     """A draft copy one week later at the same local wall-clock time, with its speakers and themes."""
     zone = event.zone
@@ -355,6 +361,7 @@ def _holidays(years: Iterable[int]) -> dict[dt.date, str]:
     return dict(holidays.country_holidays("KR", years=list(years), language=language))
 
 
+@changes_public_pages
 def series_generate_sessions(
     *,
     series: Series,
@@ -443,6 +450,7 @@ def series_generate_sessions(
 # --- Bulk (demo and benchmark data) -------------------------------------------------------------
 
 
+@changes_public_pages
 def events_bulk_create(
     *,
     events: Sequence[Event],

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from hubsite.pagecache import public_page
 from hubsite.text import markdown_to_plain
 from researchers.models import Institution, Theme
 
@@ -20,6 +21,7 @@ EVENTS_PER_PAGE = 20
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
+@public_page
 def home(request):
     upcoming = Event.objects.visible_to(request.user).upcoming().for_listing()[:6]
     context = {
@@ -45,6 +47,7 @@ def _page_or_error(request, queryset):
     return paginator.page(number), None
 
 
+@public_page
 def event_list(request):
     form = EventFilterForm(request.GET)
     events = form.filter(Event.objects.visible_to(request.user)).for_listing()
@@ -105,6 +108,7 @@ def _event_json_ld(request, event: Event) -> str:
     return mark_safe(json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES))  # noqa: S308
 
 
+@public_page
 def event_detail(request, slug):
     event = get_object_or_404(Event.objects.for_listing(), slug=slug)
     if event.is_draft and not request.user.is_staff:
@@ -124,6 +128,7 @@ def event_detail(request, slug):
     return render(request, "events/event_detail.html", context)
 
 
+@public_page
 def series_list(request):
     series = Series.objects.public().prefetch_related("themes").order_by("title")
     return render(request, "events/series_list.html", {"series_list": series})
@@ -132,6 +137,7 @@ def series_list(request):
 SERIES_PAST_SESSIONS = 30
 
 
+@public_page
 def series_detail(request, slug):
     visible = Series.objects.all() if request.user.is_staff else Series.objects.public()
     series = get_object_or_404(

@@ -148,6 +148,10 @@ else:
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Public pages for anonymous readers are served from the cache until their content changes
+# (hubsite/pagecache.py); this bounds what time alone changes. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)

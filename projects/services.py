@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from hubsite.pagecache import changes_public_pages
 from researchers.models import Researcher, Theme
 
 from .identifiers import normalise_arxiv_id, normalise_doi
@@ -66,6 +67,7 @@ def output_doi_check(*, doi: str, exclude_pk: int | None = None) -> None:
 
 
 @transaction.atomic
+@changes_public_pages
 def project_create(
     *,
     title: str,
@@ -85,6 +87,7 @@ def project_create(
 
 
 @transaction.atomic
+@changes_public_pages
 def project_lead_sync(*, project: Project) -> ProjectMember:
     """Make the project's lead a member with the role "lead" (after staff change the lead)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
@@ -99,6 +102,7 @@ def project_lead_sync(*, project: Project) -> ProjectMember:
 
 
 @transaction.atomic
+@changes_public_pages
 def project_update(
     *, project: Project, changes: Mapping[str, object], themes: Iterable[Theme] | None = None
 ) -> Project:
@@ -117,6 +121,7 @@ def project_update(
 
 
 @transaction.atomic
+@changes_public_pages
 def project_member_add(
     *, project: Project, researcher: Researcher, role: str = ProjectMember.Role.MEMBER
 ) -> ProjectMember:
@@ -141,6 +146,7 @@ def project_member_add(
 
 
 @transaction.atomic
+@changes_public_pages
 def project_member_change_role(*, membership: ProjectMember, role: str) -> ProjectMember:
     project = Project.objects.select_for_update().get(pk=membership.project_id)
     membership = ProjectMember.objects.select_related("researcher").get(pk=membership.pk)
@@ -157,6 +163,7 @@ def project_member_change_role(*, membership: ProjectMember, role: str) -> Proje
 
 
 @transaction.atomic
+@changes_public_pages
 def project_member_remove(*, membership: ProjectMember) -> None:
     project = Project.objects.select_for_update().get(pk=membership.project_id)
     if membership.researcher_id == project.lead_id:
@@ -195,12 +202,14 @@ def _save_output(output: ProjectOutput) -> ProjectOutput:
 
 
 @transaction.atomic
+@changes_public_pages
 def project_output_add(*, project: Project, **values) -> ProjectOutput:
     """Record an output (paper, preprint, ...). Values are normalised, then validated."""
     return _save_output(ProjectOutput(project=project, **_output_values(values)))
 
 
 @transaction.atomic
+@changes_public_pages
 def project_output_update(*, output: ProjectOutput, **values) -> ProjectOutput:
     output = ProjectOutput.objects.select_for_update().get(pk=output.pk)
     for name, value in _output_values(values).items():
@@ -209,5 +218,6 @@ def project_output_update(*, output: ProjectOutput, **values) -> ProjectOutput:
 
 
 @transaction.atomic
+@changes_public_pages
 def project_output_delete(*, output: ProjectOutput) -> None:
     ProjectOutput.objects.filter(pk=output.pk).delete()

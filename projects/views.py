@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hubsite.pagecache import public_page
 from researchers.models import Institution, Theme
 
 from . import services
@@ -38,6 +39,7 @@ def _seminars(manager, user):
     return visible.upcoming()[:UPCOMING_SEMINARS], visible.past()[:PAST_SEMINARS]
 
 
+@public_page
 def project_list(request):
     form = ProjectFilterForm(request.GET or None)
     projects = form.filter(Project.objects.public()).ordered_for_listing().with_listing_data()
@@ -59,6 +61,7 @@ def project_visitors(project: Project):
     return people_shown(now), people_shown(before)
 
 
+@public_page
 def project_detail(request, slug):
     project = get_object_or_404(
         Project.objects.visible_to(request.user).select_related("lead__institution"), slug=slug
@@ -86,6 +89,7 @@ def project_detail(request, slug):
     return render(request, "projects/project_detail.html", context)
 
 
+@public_page
 def theme_list(request):
     themes = Theme.objects.annotate(
         project_count=Count("projects", filter=Q(projects__is_public=True), distinct=True)
@@ -93,6 +97,7 @@ def theme_list(request):
     return render(request, "projects/theme_list.html", {"themes": themes})
 
 
+@public_page
 def theme_detail(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
     projects = theme.projects.public().ordered_for_listing().with_listing_data()

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from hubsite.pagecache import changes_public_pages
+
 from .models import Researcher, Theme
 
 # Fields the person fills in on their own profile (everything else is staff's or the system's).
@@ -71,6 +73,7 @@ def _verified_primary_email(user: AbstractBaseUser) -> str:
 
 
 @transaction.atomic
+@changes_public_pages
 def researcher_link_account(*, user: AbstractBaseUser, email_address: EmailAddress) -> Researcher | None:
     """Link `user` to the researcher record that carries the verified `email_address`.
 
@@ -118,6 +121,7 @@ def researcher_link_verified_account(*, user: AbstractBaseUser) -> Researcher | 
 
 
 @transaction.atomic
+@changes_public_pages
 def researcher_profile_create(
     *, user: AbstractBaseUser, fields: dict[str, Any], themes: list[Theme]
 ) -> Researcher:
@@ -146,6 +150,7 @@ def researcher_profile_create(
 
 
 @transaction.atomic
+@changes_public_pages
 def researcher_profile_update(
     *, researcher: Researcher, fields: dict[str, Any], themes: list[Theme]
 ) -> Researcher:
@@ -209,6 +214,7 @@ MERGE_FILL_FIELDS = ("name_ko", "position", "institution", "country", "website",
 
 
 @transaction.atomic
+@changes_public_pages
 def researcher_merge(*, keep: Researcher, remove: Researcher) -> Researcher:
     """Merge two records of the same person: everything that pointed at `remove` points at
     `keep`, blank fields of `keep` are filled from `remove`, and `remove` is deleted."""
@@ -303,6 +309,7 @@ ANONYMISED_NAME = "Former researcher"
 
 
 @transaction.atomic
+@changes_public_pages
 def researcher_account_delete(*, user: AbstractBaseUser) -> None:
     """Delete the account; the researcher record stays, anonymised, so that past registrations,
     stays and seminars keep their history without naming the person."""
@@ -313,6 +320,7 @@ def researcher_account_delete(*, user: AbstractBaseUser) -> None:
 
 
 @transaction.atomic
+@changes_public_pages
 def researcher_anonymise(*, researcher: Researcher) -> Researcher:
     if researcher.photo:
         researcher.photo.delete(save=False)

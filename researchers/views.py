@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hubsite.pagecache import public_page
+
 from .forms import AccountDeleteForm, PartnerFilterForm, ProfileForm, ResearcherFilterForm
 from .models import Institution, Researcher, Theme, public_projects, public_talks_prefetch
 from .privacy import people_shown
@@ -33,6 +35,7 @@ def _distinct_countries(queryset, field: str = "country") -> list[str]:
 
 
 @require_GET
+@public_page
 def partner_list(request):
     active = Institution.objects.active_partners()
     form = PartnerFilterForm(request.GET or None, country_codes=_distinct_countries(active))
@@ -59,6 +62,7 @@ def partner_list(request):
 
 
 @require_GET
+@public_page
 def partner_detail(request, slug):
     visible = Institution.objects.all() if request.user.is_staff else Institution.objects.public()
     institution = get_object_or_404(visible, slug=slug)
@@ -108,6 +112,7 @@ def _partner_stays(institution: Institution) -> dict:
 
 
 @require_GET
+@public_page
 def researcher_list(request):
     listed = Researcher.objects.listed()
     themes = list(Theme.objects.all())
@@ -146,6 +151,7 @@ def researcher_list(request):
 
 
 @require_GET
+@public_page
 def researcher_detail(request, slug):
     researcher = get_object_or_404(
         Researcher.objects.select_related("institution").prefetch_related(

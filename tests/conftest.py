@@ -46,6 +46,19 @@ def _isolated_side_effects(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _page_cache_off(settings):
+    """Tests build rows with factories, which bypass the services that bump the page cache's
+    content version; so the page cache is off, except in tests/hubsite/test_pagecache.py and the
+    browser tests, which turn it on with the `page_cache` fixture."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 60
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from events.models import Event, EventSpeaker, Series
+from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
 from projects.models import Project
 from researchers.models import Institution, Researcher
@@ -475,6 +476,7 @@ def visit_host_answer(*, token: str, endorse: bool, note: str = "", by=None) -> 
 # --- Staff decisions ------------------------------------------------------------------------
 
 
+@changes_public_pages
 def visit_approve(*, visit: Visit, by, workspace: Workspace | None = None, note: str = "") -> Visit:
     """Approve an endorsed stay: a desk on every day (unless none is needed), the visitor's mail
     with the .ics, and a draft seminar if they offered one.
@@ -549,6 +551,7 @@ def _draft_seminar(visit: Visit) -> Event:
     return event
 
 
+@changes_public_pages
 def visit_decline(*, visit: Visit, by, note: str = "") -> Visit:
     with transaction.atomic():
         visit = _locked(visit)
@@ -564,6 +567,7 @@ def _release(visit: Visit, *, was_approved: bool) -> None:
         visit.sequence += 1  # calendars that had the stay must see it cancelled
 
 
+@changes_public_pages
 def visit_withdraw(*, visit: Visit, by, note: str = "") -> Visit:
     """The visitor withdraws; desks go back, the host and staff are told."""
     with transaction.atomic():
@@ -579,6 +583,7 @@ def visit_withdraw(*, visit: Visit, by, note: str = "") -> Visit:
     return visit
 
 
+@changes_public_pages
 def visit_cancel(*, visit: Visit, by, note: str) -> Visit:
     """Staff cancel a stay (before arrival); desks go back and the visitor gets the cancelled .ics."""
     if not note.strip():
@@ -602,6 +607,7 @@ def visit_cancel(*, visit: Visit, by, note: str) -> Visit:
     return visit
 
 
+@changes_public_pages
 def visit_check_in(*, visit: Visit, by, note: str = "", today: dt.date | None = None) -> Visit:
     today = today or hub_today()
     with transaction.atomic():
@@ -618,6 +624,7 @@ def visit_check_in(*, visit: Visit, by, note: str = "", today: dt.date | None = 
     return visit
 
 
+@changes_public_pages
 def visit_check_out(*, visit: Visit, by, note: str = "", today: dt.date | None = None) -> Visit:
     """Record the departure; leaving early frees the remaining desk-days and shortens the stay."""
     today = today or hub_today()
@@ -689,6 +696,7 @@ def extension_request(
     return extension
 
 
+@changes_public_pages
 def extension_approve(*, extension: Extension, by, note: str = "") -> Extension:
     """Extend the stay after the same desk check, in the stay's own workspace."""
     with transaction.atomic():

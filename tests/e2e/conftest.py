@@ -48,8 +48,8 @@ def browser():
 
 
 @pytest.fixture
-def site(live_server, transactional_db):
-    """The live server's base URL, with the demo data loaded."""
+def site(live_server, transactional_db, page_cache):
+    """The live server's base URL, with the demo data loaded; the page cache is on, as in production."""
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
     return live_server.url
 

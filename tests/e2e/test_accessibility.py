@@ -15,14 +15,67 @@ from .browser import PHONE, blocking_violations, screenshot
 
 pytestmark = pytest.mark.browser
 
+
+def _first(model_path: str, queryset, prefix: str) -> Callable[[], str]:
+    """The page of the first demo row of a public queryset (seed_demo fills the site)."""
+
+    def path() -> str:
+        row = queryset().first()
+        assert row is not None, f"seed_demo made no {model_path}"
+        return f"{prefix}{row.slug}/"
+
+    return path
+
+
+def _public_events():
+    from events.models import Event
+
+    return Event.objects.public().order_by("start")
+
+
+def _public_series():
+    from events.models import Series
+
+    return Series.objects.public().order_by("pk")
+
+
+def _partners():
+    from researchers.models import Institution
+
+    return Institution.objects.active_partners().order_by("pk")
+
+
+def _projects():
+    from projects.models import Project
+
+    return Project.objects.public().order_by("pk")
+
+
+def _themes():
+    from researchers.models import Theme
+
+    return Theme.objects.order_by("pk")
+
+
 AXE_PAGES: dict[str, str | Callable[[], str]] = {
     "home": "/",
     "sign-in": "/accounts/login/",
     "sign-up": "/accounts/signup/",
     "password-reset": "/accounts/password/reset/",
+    "events": "/events/",
+    "event": _first("event", _public_events, "/events/"),
+    "series": _first("series", _public_series, "/series/"),
+    "partners": "/partners/",
+    "partner": _first("partner", _partners, "/partners/"),
+    "researchers": "/researchers/",
+    "projects": "/projects/",
+    "project": _first("project", _projects, "/projects/"),
+    "theme": _first("theme", _themes, "/themes/"),
 }
 AXE_PAGES_SIGNED_IN: dict[str, str | Callable[[], str]] = {
     "account-email": "/accounts/email/",
+    "stay-form": "/visits/new/",
+    "profile": "/profile/",
 }
 
 

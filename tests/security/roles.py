@@ -27,8 +27,12 @@ def totp_code(secret: str, *, offset: int = 0) -> str:
 
 
 def make_staff_with_totp(**kwargs):
-    """A staff user with a TOTP authenticator; returns (user, secret)."""
-    staff = StaffFactory(**kwargs)
+    """A staff user with a TOTP authenticator whose secret we know; returns (user, secret).
+
+    StaffFactory sets one up itself with a secret it keeps; `totp=False` skips that, so the one
+    authenticator a user may have is this one.
+    """
+    staff = StaffFactory(totp=False, **kwargs)
     secret = generate_totp_secret()
     TOTP.activate(staff, secret)
     return staff, secret

@@ -96,3 +96,95 @@ def test_home_page_query_strings_and_languages_never_fail(params, language):
     header = language.encode("utf-8", "replace").decode("latin-1")  # as a raw header arrives
     response = client.get("/", params, HTTP_ACCEPT_LANGUAGE=header)
     assert response.status_code == 200
+
+
+# --- the pages and forms of researchers, projects, events and visits --------------------------
+
+EVENT_FILTERS = ["q", "series", "theme", "kind", "format", "language", "date_from", "date_to", "when", "page"]
+DIRECTORY_FILTERS = {
+    "/partners/": ["kind", "country", "page"],
+    "/researchers/": ["q", "theme", "institution", "country", "page"],
+    "/projects/": ["q", "status", "theme", "partner", "page"],
+}
+# A hostile value, or one that looks almost right (a date, a number, a slug).
+filter_value = st.one_of(
+    hostile_text,
+    st.dates().map(str),
+    st.integers(min_value=-(2**63), max_value=2**64).map(str),
+    st.sampled_from(["past", "seminar", "online", "hybrid", "en", "ko", "1", "0", "-1", "2200-01-01"]),
+)
+# A filter's answers: the page, or 404 for a page number past the end.
+FILTER_ANSWERS = {200, 404}
+
+
+def _get(path: str, params: dict) -> int:
+    response = Client(raise_request_exception=False).get(path, params)
+    assert response.status_code in FILTER_ANSWERS, f"GET {path} {params!r}: {response.status_code}"
+    return response.status_code
+
+
+@pytest.fixture
+def some_rows():
+    """A few rows for the filters to match against: themes, series, partners, projects, events."""
+    from tests import factories
+
+    event = factories.EventFactory()
+    event.themes.add(factories.ThemeFactory())
+    factories.EventFactory(series=factories.SeriesFactory())
+    factories.ProjectPartnerFactory()
+    factories.ResearcherFactory()
+
+
+@fuzz
+@given(params=st.dictionaries(st.sampled_from(EVENT_FILTERS), filter_value, max_size=len(EVENT_FILTERS)))
+def test_events_page_filters_never_fail(some_rows, params):
+    _get("/events/", params)
+
+
+@pytest.mark.parametrize("path", DIRECTORY_FILTERS)
+def test_directory_filters_never_fail(some_rows, path):
+    names = DIRECTORY_FILTERS[path]
+
+    @fuzz
+    @given(params=st.dictionaries(st.sampled_from(names), filter_value, max_size=len(names)))
+    def check(params):
+        _get(path, params)
+
+    check()
+
+
+@fuzz
+@given(email=hostile_text)
+def test_series_subscribe_form_never_fails_on_hostile_input(some_rows, email):
+    from events.models import Series
+
+    series = Series.objects.public().first()
+    _post(f"/subscriptions/series/{series.slug}/", {"email": email})
+
+
+@fuzz
+@given(
+    first_day=filter_value,
+    last_day=filter_value,
+    purpose=hostile_text,
+    host=filter_value,
+    themes=filter_value,
+    funding=hostile_text,
+    nationality=hostile_text,
+    seminar_abstract=hostile_text,
+    needs_desk=hostile_text,
+)
+def test_stay_form_signed_in_never_fails_on_hostile_input(stay_client, **data):
+    cache.clear()
+    response = stay_client.post("/visits/new/", data)
+    assert response.status_code in CLEAR_ANSWERS, f"POST /visits/new/ {data!r}: {response.status_code}"
+
+
+@pytest.fixture
+def stay_client(some_rows):
+    from tests.factories import MemberFactory, VisitorFactory
+
+    MemberFactory()
+    client = Client(raise_request_exception=False)
+    client.force_login(VisitorFactory().user)
+    return client

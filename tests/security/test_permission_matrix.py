@@ -48,3 +48,26 @@ def test_permission_matrix_every_url_answers_each_role_as_declared(role):
     assert checked == len(all_routes())
     assert mismatches == [], "Answers that differ from url_expectations.py:\n" + "\n".join(mismatches)
     assert csp_failures == [], "Content-Security-Policy problems:\n" + "\n".join(csp_failures)
+
+
+def test_the_people_a_row_belongs_to_get_what_the_matrix_refuses_to_others(client):
+    """The controls for the matrix's 404s: the stay's visitor and host, and the project's lead,
+    open the pages that the matrix's fresh users (never these people) are refused."""
+    from django.test import Client
+
+    from tests.factories import ProjectOutputFactory, UserFactory, VisitFactory
+
+    visit = VisitFactory()
+    for person in (visit.researcher.user, visit.host.user):
+        own = Client()
+        own.force_login(person)
+        assert own.get(f"/visits/{visit.pk}/").status_code == 200
+        assert own.get(f"/visits/{visit.pk}/stay.ics").status_code == 200
+    output = ProjectOutputFactory()
+    project = output.project
+    lead = project.lead
+    lead.user = UserFactory()
+    lead.save()
+    client.force_login(lead.user)
+    for path in ["edit/", "edit/members/", "edit/outputs/", f"edit/outputs/{output.pk}/"]:
+        assert client.get(f"/projects/{project.slug}/{path}").status_code == 200, path

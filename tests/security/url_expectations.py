@@ -18,6 +18,7 @@ ADMIN_RULES (changelist, add, change, ... of every registered model), so registe
 the admin needs no new line here, only, if the table has no row yet, an entry in ADMIN_OBJECTS.
 """
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,6 +95,87 @@ def _view_on_site_url(route: str) -> str:
     return f"/admin/r/{ContentType.objects.get_for_model(Site).pk}/{site.pk}/"
 
 
+# The site's own objects. Each builder makes the row that shows the rule of its line: a draft for
+# "drafts are 404 to the public", a stay of someone else's for "only the visitor, host and staff".
+# The roles' users are fresh, so they are never the lead, visitor or host of these rows.
+
+
+def _event_draft_url(route: str) -> str:
+    from tests.factories import DraftEventFactory
+
+    return f"/events/{DraftEventFactory().slug}/"
+
+
+def _series_private_url(route: str) -> str:
+    from tests.factories import SeriesFactory
+
+    return f"/series/{SeriesFactory(is_public=False).slug}/"
+
+
+def _series_public(route: str) -> str:
+    from tests.factories import SeriesFactory
+
+    return route.replace("<slug:slug>", SeriesFactory().slug)
+
+
+def _subscription_token(route: str) -> str:
+    from tests.factories import SeriesSubscriptionFactory
+
+    return route.replace("<str:token>", SeriesSubscriptionFactory().token)
+
+
+def _partner_prospective_url(route: str) -> str:
+    from researchers.models import Institution
+    from tests.factories import InstitutionFactory
+
+    status = Institution.PartnershipStatus.PROSPECTIVE
+    return f"/partners/{InstitutionFactory(partnership_status=status).slug}/"
+
+
+def _researcher_unlisted_url(route: str) -> str:
+    from tests.factories import ResearcherFactory
+
+    return f"/researchers/{ResearcherFactory(listed_publicly=False).slug}/"
+
+
+def _project_private_url(route: str) -> str:
+    from tests.factories import ProjectFactory
+
+    return f"/projects/{ProjectFactory(is_public=False).slug}/"
+
+
+def _project_edit_url(route: str) -> str:
+    """A public project's edit pages: only its lead (not a matrix role) and staff may open them."""
+    from tests.factories import ProjectMemberFactory, ProjectOutputFactory
+
+    member = ProjectMemberFactory()
+    output = ProjectOutputFactory(project=member.project)
+    pk = output.pk if "outputs/<int:pk>" in route else member.pk
+    return "/" + route.replace("<slug:slug>", member.project.slug).replace("<int:pk>", str(pk))
+
+
+def _theme_url(route: str) -> str:
+    from tests.factories import ThemeFactory
+
+    return f"/themes/{ThemeFactory().slug}/"
+
+
+def _visit_url(route: str) -> str:
+    """An approved stay needing a visa letter, of a visitor and host who are not matrix roles."""
+    from tests.factories import VisitFactory
+    from visits.models import Visit
+
+    visit = VisitFactory(status=Visit.Status.APPROVED, needs_visa_letter=True)
+    return "/" + route.replace("<int:pk>", str(visit.pk))
+
+
+def _endorse_url(route: str) -> str:
+    from tests.factories import VisitFactory
+    from visits.services import visit_endorsement_token
+
+    return f"/visits/endorse/{visit_endorsement_token(VisitFactory())}/"
+
+
 EXPECTATIONS: dict[str, Expect] = {
     # Health probes: answered by a middleware before CSRF, sessions and hosts; no state to protect.
     "healthz/live": public(csrf_exempt="probe answered before the CSRF middleware; changes nothing"),
@@ -139,6 +221,61 @@ EXPECTATIONS: dict[str, Expect] = {
     "accounts/social/connections/": public(301),
     # The site's own pages.
     "": public(),
+    # events: drafts are for staff only; a private series likewise.
+    "events/": public(),
+    "events/feed.atom": public(),
+    "events/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_event_draft_url),
+    "series/": public(),
+    "series/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_series_private_url),
+    # Series subscriptions: anyone may ask; the links in the mails work without signing in (a GET
+    # only shows the button). One-click unsubscribe is a POST from the mail provider (RFC 8058).
+    "subscriptions/series/<slug:slug>/": public(url=lambda route: "/" + _series_public(route)),
+    "subscriptions/series/<slug:slug>/requested/": public(url=lambda route: "/" + _series_public(route)),
+    "subscriptions/confirm/<str:token>/": public(url=lambda route: "/" + _subscription_token(route)),
+    "subscriptions/unsubscribe/<str:token>/": public(
+        url=lambda route: "/" + _subscription_token(route),
+        csrf_exempt="RFC 8058 one-click unsubscribe: the mail provider POSTs with no session or token",
+    ),
+    # researchers: prospective partners and unlisted researchers are 404 except to staff (and self).
+    "partners/": public(),
+    "partners/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_partner_prospective_url),
+    "researchers/": public(),
+    "researchers/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_researcher_unlisted_url),
+    "profile/": signed_in(),
+    "profile/my-data.json": signed_in(),
+    # Deleting the account always asks to re-authenticate first.
+    "profile/delete/": signed_in(302),
+    # projects: private ones only for members and staff; edit pages only for the lead and staff,
+    # and "not found" for everyone else, so a private project's name does not leak.
+    "projects/": public(),
+    "projects/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_project_private_url),
+    "projects/<slug:slug>/edit/": Expect(302, 404, 404, 404, 200, url=_project_edit_url),
+    "projects/<slug:slug>/edit/members/": Expect(302, 404, 404, 404, 200, url=_project_edit_url),
+    "projects/<slug:slug>/edit/members/<int:pk>/": Expect(302, 405, 405, 405, 405, url=_project_edit_url),
+    "projects/<slug:slug>/edit/members/<int:pk>/remove/": Expect(
+        302, 405, 405, 405, 405, url=_project_edit_url
+    ),
+    "projects/<slug:slug>/edit/outputs/": Expect(302, 404, 404, 404, 200, url=_project_edit_url),
+    "projects/<slug:slug>/edit/outputs/<int:pk>/": Expect(302, 404, 404, 404, 200, url=_project_edit_url),
+    "projects/<slug:slug>/edit/outputs/<int:pk>/delete/": Expect(
+        302, 404, 404, 404, 200, url=_project_edit_url
+    ),
+    "themes/": public(),
+    "themes/<slug:slug>/": public(url=_theme_url),
+    # visits: a stay is seen by its visitor, its host and staff only; the rest get "not found".
+    "visits/": public(),
+    "visits/new/": signed_in(),
+    "visits/availability.json": signed_in(400),  # without dates: a clear error in JSON
+    "visits/here/": public(),
+    "visits/occupancy/": Expect(302, 403, 403, 403, 200),
+    "visits/arrivals.ics": Expect(302, 403, 403, 403, 200),
+    "visits/arrivals/token/": public(405),  # POST only
+    "visits/endorse/<str:token>/": public(url=_endorse_url),  # the signed link is the proof
+    "visits/<int:pk>/": Expect(302, 404, 404, 404, 200, url=_visit_url),
+    "visits/<int:pk>/withdraw/": Expect(302, 405, 405, 405, 405, url=_visit_url),  # POST only
+    "visits/<int:pk>/extend/": Expect(302, 404, 404, 404, 404, url=_visit_url),  # the visitor only
+    "visits/<int:pk>/letter/": Expect(302, 404, 404, 404, 200, url=_visit_url),
+    "visits/<int:pk>/stay.ics": Expect(302, 404, 404, 404, 200, url=_visit_url),
 }
 
 
@@ -158,12 +295,51 @@ def _social_token():
     return SocialToken.objects.create(app=app, account=_social_account(), token="token")
 
 
+def _factories():
+    import tests.factories
+
+    return tests.factories
+
+
+def _extension():
+    from visits.models import Extension, Visit
+
+    visit = _factories().VisitFactory(status=Visit.Status.APPROVED)
+    return Extension.objects.create(
+        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=7), reason="More data to analyse."
+    )
+
+
+def _outbox_message():
+    """The confirmation mail a subscription request writes to the outbox."""
+    from events.services import series_subscription_request
+    from hubsite.models import OutboxMessage
+
+    series_subscription_request(
+        series=_factories().SeriesFactory(), email="reader@example.org", language="en"
+    )
+    return OutboxMessage.objects.latest("pk")
+
+
 ADMIN_OBJECTS: dict[str, Callable[[], object]] = {
     "auth.group": lambda: Group.objects.create(name="Editors"),
     "mfa.authenticator": lambda: Authenticator.objects.get(user=make_staff_with_totp()[0]),
     "socialaccount.socialapp": lambda: _social_token().app,
     "socialaccount.socialtoken": _social_token,
     "socialaccount.socialaccount": _social_account,
+    # The site's own models, built with the shared factories.
+    "researchers.theme": lambda: _factories().ThemeFactory(),
+    "researchers.institution": lambda: _factories().InstitutionFactory(),
+    "researchers.researcher": lambda: _factories().ResearcherFactory(),
+    "events.room": lambda: _factories().RoomFactory(),
+    "events.series": lambda: _factories().SeriesFactory(),
+    "events.event": lambda: _factories().EventFactory(),
+    "projects.project": lambda: _factories().ProjectFactory(),
+    "projects.projectoutput": lambda: _factories().ProjectOutputFactory(),
+    "visits.workspace": lambda: _factories().WorkspaceFactory(),
+    "visits.visit": lambda: _factories().VisitFactory(),
+    "visits.extension": _extension,
+    "hubsite.outboxmessage": _outbox_message,
 }
 
 _ADMIN_MODEL = re.compile(r"^admin/(?P<app>[a-z0-9_]+)/(?P<model>[a-z0-9_]+)/")
@@ -181,11 +357,21 @@ def admin_object_url(route: str) -> str:
             f"'{model._meta.label_lower}': lambda: <create one> to ADMIN_OBJECTS in {__name__}"
         )
         obj = factory()
-    return "/" + re.sub(r"<(path:object_id|id)>", str(obj.pk), route)
+    return "/" + re.sub(r"<(path:object_id|id|int:pk)>", str(obj.pk), route)
 
+
+# Patterns that exist only in some configurations, so they are not reported as stale when absent.
+OPTIONAL_EXPECTATIONS: dict[str, Expect] = {
+    # Media files are served by the development server only (DEBUG); none exists under this name.
+    "^media/(?P<path>.*)$": public(404, url=lambda route: "/media/no-such-file.png"),
+}
 
 # First matching rule wins. Every admin page is staff-only; others are sent to the sign-in.
 ADMIN_RULES: list[tuple[str, Expect]] = [
+    # Things only services create or remove: no "add" for mail and stays (a stay starts at
+    # /visits/new/), and nothing published is deleted (it is cancelled).
+    (r"^admin/(hubsite/outboxmessage|visits/visit|visits/extension)/add/$", staff_only(403)),
+    (r"^admin/events/event/<path:object_id>/delete/$", staff_only(403, url=admin_object_url)),
     (r"^admin/$", staff_only()),
     # Staff sign in through allauth (and its MFA): the admin's own form only redirects there, and
     # refuses a signed-in person who is not staff.
@@ -206,12 +392,20 @@ ADMIN_RULES: list[tuple[str, Expect]] = [
     ),
     (r"^admin/[a-z0-9_]+/[a-z0-9_]+/<path:object_id>/$", staff_only(302, url=admin_object_url)),
     (r"^admin/auth/user/<id>/password/$", staff_only(url=admin_object_url)),
+    # The site's own admin pages: generating a series' sessions (a form), an e-mail's HTML preview.
+    (r"^admin/events/series/<int:pk>/generate/$", staff_only(url=admin_object_url)),
+    (r"^admin/hubsite/outboxmessage/<int:pk>/preview/$", staff_only(url=admin_object_url)),
+    # django-import-export: the import and export forms; the last step takes the import's POST only.
+    (r"^admin/researchers/[a-z]+/(import|export)/$", staff_only()),
+    (r"^admin/researchers/[a-z]+/process_import/$", staff_only(405)),
 ]
 
 
 def expectation_for(route: str) -> Expect | None:
     if route in EXPECTATIONS:
         return EXPECTATIONS[route]
+    if route in OPTIONAL_EXPECTATIONS:
+        return OPTIONAL_EXPECTATIONS[route]
     if route.startswith("admin/"):
         for pattern, expect in ADMIN_RULES:
             if re.match(pattern, route):

@@ -84,6 +84,30 @@ def _as_browser_reads_url(value: str) -> str:
 CONTAINERS = {"script", "style", "noscript", "svg", "math", "template", "iframe", "textarea", "xmp"}
 
 
+# <meta name="description"> and Open Graph tags are the site's own: a payload in their `content`
+# is text a browser never runs. Any other attribute carrying the payload (http-equiv, charset, an
+# event handler) is still reported.
+_SUMMARY_META = re.compile(r"^(description|og:[a-z:_]+|twitter:[a-z:_]+)$")
+
+
+def _is_page_summary(tag: str, attrs: list) -> bool:
+    if tag != "meta" or not self_closing_safe(attrs):
+        return False
+    names = dict(attrs)
+    return bool(_SUMMARY_META.match(names.get("name") or names.get("property") or ""))
+
+
+def self_closing_safe(attrs: list) -> bool:
+    """Only name/property and content, and the payload only in content."""
+    return {name for name, _ in attrs} <= {"name", "property", "content"} and all(
+        MARK not in (value or "") for name, value in attrs if name != "content"
+    )
+
+
+DATA_SCRIPT_TYPES = {"application/ld+json", "application/json"}
+DATA_SCRIPT = "script (data)"
+
+
 class _PayloadMarkupFinder(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -92,6 +116,8 @@ class _PayloadMarkupFinder(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         text = tag + " " + " ".join(f"{name}={value}" for name, value in attrs)
+        if MARK in text and _is_page_summary(tag, attrs):
+            return  # the page's own description: the payload is escaped text in `content`
         if MARK in text and (tag in DANGEROUS_TAGS or self._open_containers):
             self.problems.append(f"<{tag}> carrying the payload: {text[:120]}")
         for name, value in attrs:
@@ -100,7 +126,11 @@ class _PayloadMarkupFinder(HTMLParser):
                 self.problems.append(f"event handler {name}={value[:80]!r} on <{tag}>")
             if name in URL_ATTRIBUTES and _BAD_SCHEME.match(_as_browser_reads_url(value)):
                 self.problems.append(f"{name}={value[:80]!r} on <{tag}>")
-        if tag in CONTAINERS:
+        if tag == "script" and (dict(attrs).get("type") or "").lower() in DATA_SCRIPT_TYPES:
+            # JSON data (JSON-LD) is never run; the payload in it is safe as long as it cannot close
+            # the element, and if it could, the markup after the break-out is parsed and reported.
+            self._open_containers.append(DATA_SCRIPT)
+        elif tag in CONTAINERS:
             self._open_containers.append(tag)
 
     def handle_startendtag(self, tag, attrs):
@@ -109,11 +139,15 @@ class _PayloadMarkupFinder(HTMLParser):
             self._open_containers.pop()
 
     def handle_endtag(self, tag):
-        if tag in self._open_containers:
+        if tag == "script" and self._open_containers[-1:] == [DATA_SCRIPT]:
+            self._open_containers.pop()
+        elif tag in self._open_containers:
             while self._open_containers.pop() != tag:
                 pass
 
     def handle_data(self, data):
+        if self._open_containers[-1:] == [DATA_SCRIPT]:
+            return
         if self._open_containers and MARK in data:
             self.problems.append(f"payload inside <{self._open_containers[-1]}>: {data[:80]!r}")
 
