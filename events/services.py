@@ -893,6 +893,8 @@ def _fill_free_seats(event: Event, now: dt.datetime) -> list[Registration]:
     return promoted
 
 
+# Seat counts show on the event page.
+@changes_public_pages
 def registration_create(
     *,
     event: Event,
@@ -988,6 +990,8 @@ def _already_message(existing: Registration) -> str:
     return _("This e-mail address is already registered for this event.")
 
 
+# Seat counts show on the event page.
+@changes_public_pages
 def registration_confirm_email(*, token: str, now: dt.datetime | None = None) -> Registration:
     """A guest's link: a held seat becomes theirs; otherwise a free seat or the waiting list."""
     registration = registration_from_token(token=token, salt=CONFIRM_SALT, max_age=CONFIRM_LINK_MAX_AGE)
@@ -1020,6 +1024,8 @@ def registration_confirm_email(*, token: str, now: dt.datetime | None = None) ->
         return registration
 
 
+# Seat counts show on the event page.
+@changes_public_pages
 def registration_cancel(*, registration: Registration, now: dt.datetime | None = None) -> list[Registration]:
     """Cancel a registration and at once promote the first waiting person into a freed seat.
 
@@ -1059,6 +1065,8 @@ def registration_cancel_by_token(*, token: str, now: dt.datetime | None = None) 
     return registration
 
 
+# Seat counts show on the event page.
+@changes_public_pages
 def registration_promote(*, registration: Registration, now: dt.datetime | None = None) -> Registration:
     """Staff: give a free seat to this waiting person, out of turn. Never beyond the seats there are."""
     with transaction.atomic():
@@ -1075,6 +1083,8 @@ def registration_promote(*, registration: Registration, now: dt.datetime | None 
         return registration
 
 
+# Seat counts show on the event page.
+@changes_public_pages
 def registration_fill_free_seats(*, event: Event, now: dt.datetime | None = None) -> list[Registration]:
     """Promote waiting people into seats freed by a larger capacity or by guests' expired holds."""
     with transaction.atomic():

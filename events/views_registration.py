@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hubsite import ical
+from hubsite.ratelimit import over_limit
 
 from . import services
 from .forms_registration import RegistrationForm
@@ -21,17 +21,10 @@ from .templatetags.event_feeds import feed_links
 GUEST_REGISTRATIONS_PER_HOUR = 10
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def _guest_rate_limited(request) -> bool:
-    key = f"registration-rate:{_client_ip(request)}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        return cache.incr(key) > GUEST_REGISTRATIONS_PER_HOUR
-    except ValueError:
-        return False
+    return over_limit(
+        request, scope="guest-registration", limit=GUEST_REGISTRATIONS_PER_HOUR, window_seconds=3600
+    )
 
 
 def _display_name(user) -> str:
@@ -80,12 +73,14 @@ def register(request, slug):
         Event.objects.visible_to(request.user).select_related("room", "series"), slug=slug
     )
     form = None
+    limited = False
     if request.method == "POST":
         guest = not request.user.is_authenticated
         form = RegistrationForm(
             request.POST, guest=guest, attendance_choices=services.registration_attendance_choices(event)
         )
         if guest and _guest_rate_limited(request):
+            limited = True
             messages.error(
                 request, _("Too many registrations from your network; please try again in an hour.")
             )
@@ -105,7 +100,7 @@ def register(request, slug):
                 messages.success(request, _result_message(registration))
                 return redirect("events:register", slug=event.slug)
     context = registration_panel_context(request, event, form)
-    status = 400 if form is not None and form.errors else 200
+    status = 429 if limited else 400 if form is not None and form.errors else 200
     return render(request, "events/registration/register.html", context, status=status)
 
 

@@ -1,14 +1,13 @@
 """Series subscriptions by e-mail: subscribe (double opt-in), confirm, unsubscribe (RFC 8058 one-click)."""
 
-import time
-
 from django import forms
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+
+from hubsite.ratelimit import over_limit
 
 from .models import Series
 from .services import (
@@ -41,16 +40,7 @@ class SubscribeForm(forms.Form):
 
 
 def _over_limit(request, scope: str, limit: int) -> bool:
-    """A fixed one-minute window per client address, counted in the shared cache."""
-    window = int(time.time() // 60)
-    key = f"ratelimit:{scope}:{request.META.get('REMOTE_ADDR', '')}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count > limit
+    return over_limit(request, scope=scope, limit=limit, window_seconds=60)
 
 
 def _too_many(request):

@@ -242,3 +242,17 @@ def test_pagecache_a_lost_version_counter_never_revives_older_pages(client):
     assert client.get("/events/")["X-Page-Cache"] == "hit"
     cache.delete(VERSION_KEY)  # evicted, while the page is still stored
     assert client.get("/events/")["X-Page-Cache"] == "miss"
+
+
+def test_a_registration_refreshes_the_seat_count_on_a_cached_event_page(
+    page_cache, client, django_capture_on_commit_callbacks
+):
+    from events import services
+    from tests.factories import EventFactory, UserFactory
+
+    event = EventFactory(capacity=5)
+    assert "5 seats left of 5" in client.get(event.get_absolute_url()).content.decode()
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_create(event=event, email=user.email, name="Reader", user=user)
+    assert "4 seats left of 5" in client.get(event.get_absolute_url()).content.decode()

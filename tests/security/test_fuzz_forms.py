@@ -188,3 +188,21 @@ def stay_client(some_rows):
     client = Client(raise_request_exception=False)
     client.force_login(VisitorFactory().user)
     return client
+
+
+@fuzz
+@given(params=st.dictionaries(st.sampled_from(EVENT_FILTERS), filter_value, max_size=len(EVENT_FILTERS)))
+def test_events_calendar_feed_filters_never_fail(some_rows, params):
+    """/events/calendar.ics takes the events page's filters: always a calendar, never an error."""
+    response = Client(raise_request_exception=False).get("/events/calendar.ics", params)
+    assert response.status_code == 200, f"GET /events/calendar.ics {params!r}: {response.status_code}"
+    assert response.content.startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+@fuzz
+@given(name=hostile_text, email=hostile_text, attendance=hostile_text)
+def test_guest_registration_form_never_fails_on_hostile_input(some_rows, name, email, attendance):
+    from events.models import Event
+
+    event = Event.objects.public().upcoming().first()
+    _post(f"/events/{event.slug}/register/", {"name": name, "email": email, "attendance": attendance})

@@ -95,3 +95,24 @@ def test_unsubscribe_links_are_rate_limited_per_address(client):
     assert statuses == [200] * LINK_LIMIT_PER_MINUTE + [429]
     subscriptions[-1].refresh_from_db()
     assert subscriptions[-1].unsubscribed_at is None  # the refused one changed nothing
+
+
+def test_guest_registration_is_rate_limited_per_address(client):
+    from events.models import Registration
+    from events.views_registration import GUEST_REGISTRATIONS_PER_HOUR
+    from tests.factories import EventFactory
+
+    event = EventFactory(capacity=100)
+    path = f"/events/{event.slug}/register/"
+    statuses = [
+        client.post(
+            path, {"name": f"Guest {n}", "email": f"guest{n}@example.org", "attendance": "in_person"}
+        ).status_code
+        for n in range(GUEST_REGISTRATIONS_PER_HOUR + 1)
+    ]
+    assert statuses == [302] * GUEST_REGISTRATIONS_PER_HOUR + [429]
+    assert Registration.objects.filter(event=event).count() == GUEST_REGISTRATIONS_PER_HOUR
+    refused = client.post(path, {"name": "Late", "email": "late@example.org", "attendance": "in_person"})
+    assert [str(m) for m in refused.context["messages"]] == [
+        "Too many registrations from your network; please try again in an hour."
+    ]

@@ -176,6 +176,44 @@ def _endorse_url(route: str) -> str:
     return f"/visits/endorse/{visit_endorsement_token(VisitFactory())}/"
 
 
+def _event_route(route: str) -> str:
+    from tests.factories import EventFactory
+
+    return "/" + route.replace("<slug:slug>", EventFactory().slug)
+
+
+def _registration_token_url(salt_name: str) -> UrlBuilder:
+    """A real signed link of a guest's registration (confirm, cancel or join)."""
+
+    def build(route: str) -> str:
+        from events import services
+        from tests.factories import RegistrationFactory
+
+        # A guest's registration awaiting the click on its e-mail link, as the links are used.
+        registration = RegistrationFactory(status="pending")
+        signer = {
+            "confirm": services.registration_confirm_token,
+            "cancel": services.registration_cancel_token,
+            "join": services.registration_join_token,
+        }[salt_name]
+        return "/" + route.replace("<str:token>", signer(registration))
+
+    return build
+
+
+def _personal_calendar_url(route: str) -> str:
+    from events.services import personal_calendar_get
+
+    calendar = personal_calendar_get(user=UserFactory())
+    return "/" + route.replace("<str:token>", calendar.token)
+
+
+def _my_registration_url(route: str) -> str:
+    from tests.factories import RegistrationFactory
+
+    return "/" + route.replace("<int:pk>", str(RegistrationFactory().pk))
+
+
 EXPECTATIONS: dict[str, Expect] = {
     # Health probes: answered by a middleware before CSRF, sessions and hosts; no state to protect.
     "healthz/live": public(csrf_exempt="probe answered before the CSRF middleware; changes nothing"),
@@ -229,6 +267,21 @@ EXPECTATIONS: dict[str, Expect] = {
     "series/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_series_private_url),
     # Series subscriptions: anyone may ask; the links in the mails work without signing in (a GET
     # only shows the button). One-click unsubscribe is a POST from the mail provider (RFC 8058).
+    # Registration and calendar feeds (issue 5).
+    "events/calendar.ics": public(),
+    "events/<slug:slug>/event.ics": public(url=_event_route),
+    "series/<slug:slug>/calendar.ics": public(url=lambda route: "/" + _series_public(route)),
+    # The token is the key: anyone holding the address may read the feed (calendar apps do).
+    "calendar/<str:token>.ics": public(url=_personal_calendar_url),
+    "events/<slug:slug>/register/": public(url=_event_route),
+    # Signed links from e-mails: a page asking for one click (a POST), for whoever holds the link.
+    "registrations/confirm/<str:token>/": public(url=_registration_token_url("confirm")),
+    "registrations/cancel/<str:token>/": public(url=_registration_token_url("cancel")),
+    # Outside the hour before the start the join link answers 403 with when it will open.
+    "registrations/join/<str:token>/": public(403, url=_registration_token_url("join")),
+    "my/seminars/": signed_in(),
+    "my/seminars/<int:pk>/cancel/": signed_in(405, url=_my_registration_url),  # POST only
+    "my/calendar/replace/": signed_in(405),  # POST only
     "subscriptions/series/<slug:slug>/": public(url=lambda route: "/" + _series_public(route)),
     "subscriptions/series/<slug:slug>/requested/": public(url=lambda route: "/" + _series_public(route)),
     "subscriptions/confirm/<str:token>/": public(url=lambda route: "/" + _subscription_token(route)),
@@ -334,6 +387,8 @@ ADMIN_OBJECTS: dict[str, Callable[[], object]] = {
     "events.room": lambda: _factories().RoomFactory(),
     "events.series": lambda: _factories().SeriesFactory(),
     "events.event": lambda: _factories().EventFactory(),
+    "events.registration": lambda: _factories().RegistrationFactory(),
+    "events.seriessubscription": lambda: _factories().SeriesSubscriptionFactory(),
     "projects.project": lambda: _factories().ProjectFactory(),
     "projects.projectoutput": lambda: _factories().ProjectOutputFactory(),
     "visits.workspace": lambda: _factories().WorkspaceFactory(),
@@ -368,9 +423,13 @@ OPTIONAL_EXPECTATIONS: dict[str, Expect] = {
 
 # First matching rule wins. Every admin page is staff-only; others are sent to the sign-in.
 ADMIN_RULES: list[tuple[str, Expect]] = [
-    # Things only services create or remove: no "add" for mail and stays (a stay starts at
-    # /visits/new/), and nothing published is deleted (it is cancelled).
-    (r"^admin/(hubsite/outboxmessage|visits/visit|visits/extension)/add/$", staff_only(403)),
+    # Things only services create or remove: no "add" for mail, stays (a stay starts at
+    # /visits/new/), registrations and subscriptions (people make those themselves, with their
+    # confirmation), and nothing published is deleted (it is cancelled).
+    (
+        r"^admin/(hubsite/outboxmessage|visits/visit|visits/extension|events/registration|events/seriessubscription)/add/$",
+        staff_only(403),
+    ),
     (r"^admin/events/event/<path:object_id>/delete/$", staff_only(403, url=admin_object_url)),
     (r"^admin/$", staff_only()),
     # Staff sign in through allauth (and its MFA): the admin's own form only redirects there, and
