@@ -6,6 +6,7 @@ as DATABASE_URL is set), the production variables below are required and start-u
 message naming each missing one.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -176,6 +177,9 @@ CELERY_BEAT_SCHEDULE = {
     "visits-reminders": {"task": "visits.send_reminders", "schedule": 3600.0},
     # Gives seats held by guests who never confirmed (30 minutes) to the first on the waiting list.
     "registration-fill-free-seats": {"task": "events.registration_fill_free_seats", "schedule": 300.0},
+    # Seminar reminders (24 h and 1 h before): each is one outbox row per person and start time, so
+    # a run that overlaps another (two beat schedulers) sends nothing twice.
+    "event-reminders": {"task": "events.send_reminders", "schedule": 300.0, "options": {"expires": 290}},
 }
 
 # --- Calendars ----------------------------------------------------------------------------
@@ -223,6 +227,17 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_STUCK_SENDING_SECONDS = 15 * 60
 OUTBOX_DISPATCH_GRACE_SECONDS = 60
+# Messages about seminars (events.services, "Messages about events"): an update of a published
+# event's time, room or link goes out this many seconds after the first save, for the event as it is
+# then, so several saves in a row make one message per person (kept far under the visibility timeout).
+EVENT_UPDATE_DELAY_SECONDS = min(env.int("EVENT_UPDATE_DELAY_SECONDS", default=300), CELERY_MAX_COUNTDOWN)
+# Reminders to confirmed attendees, this long before the start ("24h,1h"; also "30m"), and how late
+# a reminder may still go out when the beat task ran late or the event was published late.
+EVENT_REMINDERS = [
+    dt.timedelta(**{"hours" if item.endswith("h") else "minutes": int(item[:-1])})
+    for item in env.list("EVENT_REMINDERS", default=["24h", "1h"])
+]
+EVENT_REMINDER_WINDOW = dt.timedelta(minutes=env.int("EVENT_REMINDER_WINDOW_MINUTES", default=30))
 
 # --- Accounts (django-allauth) ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
