@@ -233,10 +233,20 @@ OUTBOX_DISPATCH_GRACE_SECONDS = 60
 EVENT_UPDATE_DELAY_SECONDS = min(env.int("EVENT_UPDATE_DELAY_SECONDS", default=300), CELERY_MAX_COUNTDOWN)
 # Reminders to confirmed attendees, this long before the start ("24h,1h"; also "30m"), and how late
 # a reminder may still go out when the beat task ran late or the event was published late.
-EVENT_REMINDERS = [
-    dt.timedelta(**{"hours" if item.endswith("h") else "minutes": int(item[:-1])})
-    for item in env.list("EVENT_REMINDERS", default=["24h", "1h"])
-]
+
+
+def durations(name: str, items: list[str]) -> list[dt.timedelta]:
+    """ "24h", "90m" as timedeltas; anything else stops start-up with a message naming the variable."""
+    result = []
+    for item in items:
+        item = item.strip().lower()
+        if len(item) < 2 or item[-1] not in "hm" or not item[:-1].isdigit() or int(item[:-1]) == 0:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a duration such as 24h or 30m.")
+        result.append(dt.timedelta(**{"hours" if item[-1] == "h" else "minutes": int(item[:-1])}))
+    return result
+
+
+EVENT_REMINDERS = durations("EVENT_REMINDERS", env.list("EVENT_REMINDERS", default=["24h", "1h"]))
 EVENT_REMINDER_WINDOW = dt.timedelta(minutes=env.int("EVENT_REMINDER_WINDOW_MINUTES", default=30))
 
 # --- Accounts (django-allauth) ------------------------------------------------------------
