@@ -1430,8 +1430,10 @@ def event_update_notice_schedule(*, event: Event, changed: Iterable[str]) -> boo
     from .tasks import send_event_update
 
     pk = event.pk
+    # robust: a broker that is down at commit must not turn the saved change into an error page.
     transaction.on_commit(
-        lambda: send_event_update.apply_async(args=[pk], countdown=settings.EVENT_UPDATE_DELAY_SECONDS)
+        lambda: send_event_update.apply_async(args=[pk], countdown=settings.EVENT_UPDATE_DELAY_SECONDS),
+        robust=True,
     )
     return True
 
