@@ -468,3 +468,21 @@ def test_an_event_created_published_is_announced(commit_now):
     assert list(OutboxMessage.objects.about(event).values_list("kind", "recipient")) == [
         ("series_announcement", "yes@example.org")
     ]
+
+
+def test_event_times_read_naturally_in_both_languages(commit_now):
+    event = seminar(title_ko="스케일링 법칙")
+    two_days = EventFactory(title="Workshop", start=START, end=START + dt.timedelta(days=1, hours=2))
+    invitees = [
+        services.Invitee(email="en@example.org"),
+        services.Invitee(email="ko@example.org", language="ko"),
+    ]
+    services.event_invitations_send(event=event, invitees=invitees)
+    services.event_invitations_send(event=two_days, invitees=invitees[:1])
+    rows = {(m.object_id, m.recipient): m.body_text for m in OutboxMessage.objects.all()}
+    assert "\nTuesday 1 July 2031, 14:00–15:00 (Asia/Seoul)\n" in rows[(event.pk, "en@example.org")]
+    assert "\n2031년 7월 1일 (화요일) 14:00–15:00 (Asia/Seoul)\n" in rows[(event.pk, "ko@example.org")]
+    assert (
+        "\nTuesday 1 July 2031, 14:00–Wednesday 2 July 2031, 16:00 (Asia/Seoul)\n"
+        in rows[(two_days.pk, "en@example.org")]
+    )
