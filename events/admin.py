@@ -12,6 +12,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from hubsite.admin import outbox_changelist_url
+
 from .admin_registration import EventRegistrationAdminMixin, RegistrationInline
 from .forms import (
     CancelEventsForm,
@@ -23,6 +25,7 @@ from .forms import (
 )
 from .models import Event, EventSpeaker, Room, Series
 from .services import (
+    INVITATION_KIND,
     UPDATABLE_FIELDS,
     InvitationError,
     event_cancel,
@@ -398,6 +401,7 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
             "plan": plan,
             "audience_counts": audience_counts,
             "change_url": change_url,
+            "sent_url": outbox_changelist_url(event, kind__exact=INVITATION_KIND),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/events/event/invite.html", context)

@@ -486,3 +486,24 @@ def test_event_times_read_naturally_in_both_languages(commit_now):
         "\nTuesday 1 July 2031, 14:00–Wednesday 2 July 2031, 16:00 (Asia/Seoul)\n"
         in rows[(two_days.pk, "en@example.org")]
     )
+
+
+def test_the_update_is_scheduled_after_commit_and_not_for_a_rolled_back_change(
+    django_capture_on_commit_callbacks, scheduled
+):
+    event = seminar()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        try:
+            with transaction.atomic():
+                services.event_update(
+                    event=event, start=START + dt.timedelta(hours=1), end=START + dt.timedelta(hours=2)
+                )
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_update(
+            event=event, start=START + dt.timedelta(hours=1), end=START + dt.timedelta(hours=2)
+        )
+    assert scheduled == [(event.pk, 300)]

@@ -147,3 +147,17 @@ def test_invite_preview_query_count_is_constant(staff_client, event, django_asse
     with django_assert_num_queries(13):
         response = staff_client.post(invite_url(event), data)
     assert len(response.context["plan"].invitees) == 2 * count
+
+
+def test_invite_page_links_to_the_invitations_sent(staff_client, event):
+    response = staff_client.get(invite_url(event))
+    assert response.context["sent_url"] == (
+        f"/admin/hubsite/outboxmessage/?about={_event_type(event)}%3A{event.pk}&kind__exact=invitation"
+    )
+    assert response.context["sent_url"].encode() in response.content.replace(b"&amp;", b"&")
+
+
+def _event_type(event) -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(event).pk
