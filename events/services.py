@@ -1210,13 +1210,15 @@ def visitors_in_residence(event: Event) -> models.QuerySet:
 
 
 def _researcher_invitees(researchers: models.QuerySet) -> list[Invitee]:
-    rows = researchers.select_related("user").order_by("pk")
-    return [
-        Invitee(
-            email=r.email or (r.user.email if r.user_id else ""), name=r.name, language=r.preferred_language
-        )
-        for r in rows
-    ]
+    """Researchers as invitees: their own address, else their account's; those with neither are left out."""
+    invitees = []
+    for researcher in researchers.select_related("user").order_by("pk"):
+        email = researcher.email or (researcher.user.email if researcher.user_id else "")
+        if email:
+            invitees.append(
+                Invitee(email=email.lower(), name=researcher.name, language=researcher.preferred_language)
+            )
+    return invitees
 
 
 def invitation_audience(*, event: Event, audience: str) -> list[Invitee]:
@@ -1376,7 +1378,10 @@ def event_invited_addresses(event: Event) -> list[tuple[str, str]]:
         .order_by("recipient", "-revision")
         .values_list("recipient", "language")
     )
-    return list(dict(reversed(list(rows))).items())
+    addresses: dict[str, str] = {}
+    for recipient, language in rows:
+        addresses.setdefault(recipient, language)  # the language of the latest invitation
+    return list(addresses.items())
 
 
 def _event_ics(

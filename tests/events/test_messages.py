@@ -507,3 +507,15 @@ def test_the_update_is_scheduled_after_commit_and_not_for_a_rolled_back_change(
             event=event, start=START + dt.timedelta(hours=1), end=START + dt.timedelta(hours=2)
         )
     assert scheduled == [(event.pk, 300)]
+
+
+def test_partner_contacts_without_any_address_are_left_out_and_account_addresses_used():
+    event = seminar()
+    partner = InstitutionFactory(partnership_status="active")
+    partner.contacts.add(
+        ResearcherFactory(email=""),
+        ResearcherFactory(email="", name="Has account", user=UserFactory(email="Acc@Example.org")),
+    )
+    assert services.invitation_audience(event=event, audience="partners") == [
+        services.Invitee(email="acc@example.org", name="Has account", language="en")
+    ]
