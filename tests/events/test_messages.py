@@ -525,3 +525,26 @@ def test_partner_contacts_without_any_address_are_left_out_and_account_addresses
     assert services.invitation_audience(event=event, audience="partners") == [
         services.Invitee(email="acc@example.org", name="Has account", language="en")
     ]
+
+
+def test_beat_runs_the_reminder_task_every_five_minutes(settings):
+    from hubsite.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["event-reminders"]
+    assert entry == {"task": "events.send_reminders", "schedule": 300.0, "options": {"expires": 290}}
+    assert dt.timedelta(seconds=entry["schedule"]) < settings.EVENT_REMINDER_WINDOW
+    assert "events.send_reminders" in app.tasks
+    assert "events.send_event_update" in app.tasks
+
+
+def test_reminder_task_sends_what_is_due_now(commit_now):
+    import time_machine
+
+    event = seminar()
+    RegistrationFactory(event=event, email="ann@example.org")
+    with time_machine.travel(START - dt.timedelta(minutes=57), tick=False):
+        assert tasks.send_reminders() == 1
+        assert tasks.send_reminders() == 0
+    assert list(OutboxMessage.objects.values_list("kind", "recipient")) == [
+        ("reminder-1h", "ann@example.org")
+    ]
