@@ -17,15 +17,28 @@ from hubsite.models import OutboxMessage
 from hubsite.services import outbox_counts_for
 
 from .admin_registration import EventRegistrationAdminMixin, RegistrationInline
-from .forms import CancelEventsForm, EventForm, GenerateSessionsForm, RoomForm, add_service_errors
+from .forms import (
+    CancelEventsForm,
+    EventForm,
+    GenerateSessionsForm,
+    InvitationForm,
+    RoomForm,
+    add_service_errors,
+)
 from .models import Event, EventSpeaker, Room, Series, SeriesSubscription
 from .services import (
+    INVITATION_KIND,
     UPDATABLE_FIELDS,
+    InvitationError,
     event_cancel,
     event_create,
     event_duplicate_next_week,
+    event_invitations_send,
     event_publish,
     event_update,
+    invitation_audience,
+    invitation_check,
+    invitation_plan,
     series_generate_sessions,
 )
 
@@ -189,6 +202,7 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
         "duplicate_next_week",
         "export_registrations_csv",
         "fill_free_seats",
+        "invite_people",
     ]
     fieldsets = [
         (None, {"fields": ["kind", "series", "project", "title", "title_ko", "slug", "abstract"]}),
@@ -387,6 +401,82 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/events/event/cancel_confirmation.html", context)
+
+    # --- Invitations -------------------------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/invite/", self.admin_site.admin_view(self.invite_view), name="events_event_invite"
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(
+        description=gettext_lazy("Send invitations to the selected event…"),
+        permissions=["change"],
+        location=BOTH_PLACES,
+    )
+    def invite_people(self, request, queryset):
+        events = list(queryset[:2])
+        if len(events) != 1:
+            self.message_user(request, _("Choose exactly one event to send invitations for."), messages.ERROR)
+            return None
+        return HttpResponseRedirect(reverse("admin:events_event_invite", args=[events[0].pk]))
+
+    def invite_view(self, request, pk):
+        event = get_object_or_404(Event.objects.select_related("series", "room"), pk=pk)
+        if not self.has_change_permission(request, event):
+            return HttpResponseRedirect(reverse("admin:index"))
+        change_url = reverse("admin:events_event_change", args=[event.pk])
+        try:
+            invitation_check(event)
+        except InvitationError as error:
+            self.message_user(request, _error_text(error), messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        form = InvitationForm(request.POST or None, event=event)
+        plan = None
+        if request.method == "POST" and form.is_valid():
+            plan = invitation_plan(
+                event=event, audiences=form.cleaned_data["audiences"], pasted=form.cleaned_data["pasted"]
+            )
+            if "confirm" in request.POST:
+                try:
+                    new = event_invitations_send(event=event, invitees=plan.new, by=request.user)
+                except InvitationError as error:
+                    self.message_user(request, _error_text(error), messages.ERROR)
+                    return HttpResponseRedirect(change_url)
+                already = len(plan.invitees) - len(plan.new)
+                self.message_user(
+                    request,
+                    ngettext("%(count)d invitation queued.", "%(count)d invitations queued.", new)
+                    % {"count": new}
+                    + " "
+                    + ngettext(
+                        "%(count)d person had already been invited and got nothing more.",
+                        "%(count)d people had already been invited and got nothing more.",
+                        already,
+                    )
+                    % {"count": already},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        audience_counts = [
+            (value, label, len(invitation_audience(event=event, audience=value)))
+            for value, label in form.fields["audiences"].choices
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Invitations: %(title)s") % {"title": event.title},
+            "event": event,
+            "form": form,
+            "plan": plan,
+            "audience_counts": audience_counts,
+            "change_url": change_url,
+            "sent_url": outbox_changelist_url(event, kind__exact=INVITATION_KIND),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/events/event/invite.html", context)
 
     formfield_overrides = {models.TextField: {"widget": admin.widgets.AdminTextareaWidget(attrs={"rows": 6})}}
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from hubsite.validators import validate_time_zone
 
 from .models import Event, Room, Series
-from .services import event_check, local_to_aware, unique_event_slug
+from .services import Audience, event_check, invitation_parse_addresses, local_to_aware, unique_event_slug
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -220,3 +220,46 @@ class RoomForm(forms.ModelForm):
                     params={"seats": promised},
                 )
         return capacity
+
+
+class InvitationForm(forms.Form):
+    """Staff choose who is invited to a published event; the admin shows the count before sending."""
+
+    audiences = forms.MultipleChoiceField(
+        label=_("Audiences"),
+        choices=Audience.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    addresses = forms.CharField(
+        label=_("More addresses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=100_000,
+        help_text=_("One per line, or separated by commas or semicolons; “Name <address>” works too."),
+    )
+
+    def __init__(self, *args, event: Event, **kwargs):
+        self.event = event
+        super().__init__(*args, **kwargs)
+        if event.series_id is None:
+            self.fields["audiences"].choices = [
+                choice for choice in Audience.choices if choice[0] != Audience.SUBSCRIBERS
+            ]
+
+    def clean_addresses(self):
+        valid, invalid = invitation_parse_addresses(self.cleaned_data["addresses"])
+        if invalid:
+            raise ValidationError(
+                _("These are not valid e-mail addresses: %(addresses)s. Correct or remove them.")
+                % {"addresses": ", ".join(invalid)},
+                code="invalid_addresses",
+            )
+        self.cleaned_data["pasted"] = valid
+        return self.cleaned_data["addresses"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("audiences") and not cleaned.get("pasted"):
+            raise ValidationError(_("Choose at least one audience or paste some addresses."), code="empty")
+        return cleaned

@@ -6,21 +6,25 @@ at once are serialised on the room and the second one sees the first one's booki
 """
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import holidays
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -33,7 +37,7 @@ from hubsite.models import OutboxMessage
 from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
 from hubsite.validators import validate_time_zone
-from researchers.models import Researcher, Theme
+from researchers.models import Institution, Researcher, Theme
 
 from .models import Event, EventSpeaker, PersonalCalendar, Registration, Room, Series, SeriesSubscription
 
@@ -247,6 +251,8 @@ def event_create(
         if themes:
             event.themes.set(themes)
         _set_speakers(event, speakers)
+        if status == Event.Status.PUBLISHED:
+            _series_announcement(event.pk)
     return event
 
 
@@ -279,6 +285,7 @@ def event_update(
         current.save()
         if themes is not None:
             current.themes.set(themes)
+        event_update_notice_schedule(event=current, changed=changed)
     event.refresh_from_db()
     return changed
 
@@ -299,6 +306,7 @@ def event_publish(*, event: Event, by: Any = None) -> Event:
         current.status = Event.Status.PUBLISHED
         current.published_at = timezone.now()
         current.save(update_fields=["status", "published_at", "updated"])
+        _series_announcement(current.pk)
     event.refresh_from_db()
     return event
 
@@ -315,11 +323,14 @@ def event_cancel(*, event: Event, reason: str, by: Any = None) -> Event:
         current = Event.objects.select_for_update().get(pk=event.pk)
         if current.is_cancelled:
             raise ValidationError(_("“%(title)s” is already cancelled.") % {"title": current.title})
-        if not current.is_draft:
+        was_announced = not current.is_draft
+        if was_announced:
             current.sequence += 1
         current.status = Event.Status.CANCELLED
         current.cancellation_reason = reason
         current.save(update_fields=["status", "cancellation_reason", "sequence", "updated"])
+        if was_announced:
+            _event_cancellation_enqueue(current.pk)
     event.refresh_from_db()
     return event
 
@@ -1140,3 +1151,489 @@ def personal_calendar_replace(*, user: AbstractBaseUser):
 
 def _new_token() -> str:
     return secrets.token_urlsafe(24)  # 192 bits
+
+
+# --- Messages about events ---
+#
+# What is sent about a seminar besides the registration mails above: invitations (staff pick the
+# audiences in the admin), an update when a published event's time, room or online link changes,
+# the cancellation, reminders before the start and the announcement to the series' subscribers.
+# Every message is an outbox row about the event, unique on (kind, event, recipient, revision), so
+# a repeat (a second click, a second beat scheduler, a task delivered twice) finds the row and sends
+# nothing more. The invitation rows are also the record of who was invited: cancellations read them.
+
+INVITATION_KIND = "invitation"
+UPDATE_KIND = "event_update"
+CANCELLATION_KIND = "event_cancelled"
+ANNOUNCEMENT_KIND = "series_announcement"
+# Changes that move the event in someone's calendar; a change of status has its own message.
+UPDATE_NOTICE_FIELDS = frozenset({"start", "end", "room", "online_url"})
+# Stays whose visitor is at the hub: read from the visits app's own Status (see visitors_in_residence).
+RESIDENT_VISIT_STATUSES = ("APPROVED", "CHECKED_IN")
+# Addresses pasted by staff: one per line, or separated by commas or semicolons; "Name <address>" too.
+_ADDRESS_SEPARATORS = re.compile(r"[\n,;]+")
+
+
+class Audience(models.TextChoices):
+    SUBSCRIBERS = "subscribers", gettext_lazy("Subscribers of the event's series (confirmed)")
+    RESEARCHERS = "researchers", gettext_lazy("Researchers with an account and a verified e-mail address")
+    VISITORS = "visitors", gettext_lazy("Visitors at the hub on the day of the event")
+    PARTNERS = "partners", gettext_lazy("Contact people of active partner institutions")
+
+
+@dataclass(frozen=True)
+class Invitee:
+    email: str
+    name: str = ""
+    # "" while unknown: invitation_plan fills it from the researcher with this address, else English.
+    language: str = ""
+
+
+@dataclass
+class InvitationPlan:
+    """Who an invitation would reach: every address once (compared without letter case)."""
+
+    invitees: list[Invitee]
+    already_invited: frozenset[str]
+
+    @property
+    def new(self) -> list[Invitee]:
+        return [invitee for invitee in self.invitees if invitee.email not in self.already_invited]
+
+
+class InvitationError(ValidationError):
+    """An invitation that cannot be sent, with a message to show as it is."""
+
+
+def _visit_model():
+    """The visits app's stay model, found through the reverse relation (events never imports visits)."""
+    try:
+        return Researcher._meta.get_field("visits").related_model
+    except FieldDoesNotExist:  # visits not installed: nobody is in residence
+        return None
+
+
+def visitors_in_residence(event: Event) -> models.QuerySet:
+    """Researchers whose approved or checked-in stay covers a day of the event (in the event's zone).
+
+    The statuses are the visits app's own `Visit.Status` members, read from the model behind the
+    reverse relation `Researcher.visits`: their values are written in one place, and events imports
+    nothing from the higher app."""
+    visit = _visit_model()
+    if visit is None:
+        return Researcher.objects.none()
+    statuses = [getattr(visit.Status, name) for name in RESIDENT_VISIT_STATUSES]
+    return Researcher.objects.filter(
+        visits__status__in=statuses,
+        visits__first_day__lte=event.local_end.date(),
+        visits__last_day__gte=event.local_start.date(),
+        anonymised_at__isnull=True,
+    ).distinct()
+
+
+def _researcher_invitees(researchers: models.QuerySet) -> list[Invitee]:
+    """Researchers as invitees: their own address, else their account's; those with neither are left out."""
+    invitees = []
+    for researcher in researchers.select_related("user").order_by("pk"):
+        email = researcher.email or (researcher.user.email if researcher.user_id else "")
+        if email:
+            invitees.append(
+                Invitee(email=email.lower(), name=researcher.name, language=researcher.preferred_language)
+            )
+    return invitees
+
+
+def invitation_audience(*, event: Event, audience: str) -> list[Invitee]:
+    """The people of one audience, with the name and language known for each."""
+    if audience == Audience.SUBSCRIBERS:
+        if event.series_id is None:
+            return []
+        subscriptions = (
+            SeriesSubscription.objects.active().filter(series_id=event.series_id).order_by("email")
+        )
+        return [
+            Invitee(email=email, language=language)
+            for email, language in subscriptions.values_list("email", "language")
+        ]
+    if audience == Audience.RESEARCHERS:
+        addresses = (
+            EmailAddress.objects.filter(
+                verified=True,
+                primary=True,
+                user__is_active=True,
+                user__researcher__isnull=False,
+                user__researcher__anonymised_at__isnull=True,
+            )
+            .order_by("email")
+            .values_list("email", "user__researcher__name", "user__researcher__preferred_language")
+        )
+        return [Invitee(email=email, name=name, language=language) for email, name, language in addresses]
+    if audience == Audience.VISITORS:
+        return _researcher_invitees(visitors_in_residence(event))
+    if audience == Audience.PARTNERS:
+        contacts = Researcher.objects.filter(
+            contact_for__in=Institution.objects.active_partners(), anonymised_at__isnull=True
+        ).distinct()
+        return _researcher_invitees(contacts)
+    raise ValueError(f"Unknown audience {audience!r}")
+
+
+def invitation_parse_addresses(text: str) -> tuple[list[Invitee], list[str]]:
+    """Pasted addresses as invitees, and the pieces that are not valid addresses (as typed)."""
+    valid: list[Invitee] = []
+    invalid: list[str] = []
+    for piece in _ADDRESS_SEPARATORS.split(text or ""):
+        piece = piece.strip()
+        if not piece:
+            continue
+        name, address = parseaddr(piece)
+        address = address.strip().lower()
+        try:
+            if not address or (" " in piece and "<" not in piece):
+                raise ValidationError("not an address")
+            validate_email(address)
+        except ValidationError:
+            invalid.append(piece)
+            continue
+        valid.append(Invitee(email=address, name=" ".join(name.split())))
+    return valid, invalid
+
+
+def invitation_plan(
+    *, event: Event, audiences: Iterable[str] = (), pasted: Sequence[Invitee] = ()
+) -> InvitationPlan:
+    """Everyone the chosen audiences and pasted addresses reach, once each, and who already has it.
+
+    "Already" means an invitation row for this event at its current sequence: sending again reaches
+    only the others. Languages come from the researcher with the address when there is one."""
+    seen: dict[str, Invitee] = {}
+    for audience in audiences:
+        for invitee in invitation_audience(event=event, audience=audience):
+            _merge_invitee(seen, invitee)
+    for invitee in pasted:
+        _merge_invitee(seen, invitee)
+    known = {
+        email: (name, language)
+        for email, name, language in Researcher.objects.annotate(address=Lower("email"))
+        .filter(address__in=list(seen), anonymised_at__isnull=True)
+        .values_list("address", "name", "preferred_language")
+    }
+    invitees = []
+    for email, invitee in seen.items():
+        name, language = known.get(email, ("", ""))
+        invitees.append(
+            Invitee(email=email, name=invitee.name or name, language=language or invitee.language or "en")
+        )
+    already = frozenset(
+        OutboxMessage.objects.about(event)
+        .filter(kind=INVITATION_KIND, revision=event.sequence, recipient__in=list(seen))
+        .values_list("recipient", flat=True)
+    )
+    return InvitationPlan(invitees=invitees, already_invited=already)
+
+
+def _merge_invitee(seen: dict[str, Invitee], invitee: Invitee) -> None:
+    email = invitee.email.strip().lower()
+    if not email:
+        return
+    before = seen.get(email)
+    if before is None:
+        seen[email] = Invitee(email=email, name=invitee.name, language=invitee.language)
+    else:
+        seen[email] = Invitee(
+            email=email, name=before.name or invitee.name, language=before.language or invitee.language
+        )
+
+
+def invitation_check(event: Event, now: dt.datetime | None = None) -> None:
+    if event.status != Event.Status.PUBLISHED:
+        raise InvitationError(
+            _("Only a published event can be sent as an invitation; “%(title)s” is %(status)s.")
+            % {"title": event.title, "status": event.get_status_display().lower()},
+            code="not_published",
+        )
+    if event.start <= (now or timezone.now()):
+        raise InvitationError(_("“%(title)s” has already started.") % {"title": event.title}, code="past")
+
+
+def event_invitations_send(*, event: Event, invitees: Sequence[Invitee], by: Any = None) -> int:
+    """Invite each person (a personal mail with the event, a register link and an .ics, PUBLISH).
+
+    Returns how many were new: people who already have this invitation (same event sequence) get
+    nothing more, by the outbox's unique row."""
+    with transaction.atomic():
+        locked = _lock_event(event)
+        invitation_check(locked)
+        event = Event.objects.for_listing().get(pk=locked.pk)
+        already = set(
+            OutboxMessage.objects.about(event)
+            .filter(kind=INVITATION_KIND, revision=event.sequence)
+            .values_list("recipient", flat=True)
+        )
+        attachments = [_event_ics(event, method="PUBLISH")]
+        context = _event_context(event)
+        new = 0
+        for invitee in invitees:
+            email = invitee.email.strip().lower()
+            if email in already:
+                continue
+            already.add(email)
+            outbox_enqueue(
+                kind=INVITATION_KIND,
+                about=event,
+                recipient=email,
+                template="events/invitation",
+                context={**context, "name": invitee.name},
+                revision=event.sequence,
+                language=invitee.language or "en",
+                attachments=attachments,
+            )
+            new += 1
+    return new
+
+
+def event_invited_addresses(event: Event) -> list[tuple[str, str]]:
+    """(address, language) of everyone ever invited to the event, once each: the invitation rows."""
+    rows = (
+        OutboxMessage.objects.about(event)
+        .filter(kind=INVITATION_KIND)
+        .order_by("recipient", "-revision")
+        .values_list("recipient", "language")
+    )
+    addresses: dict[str, str] = {}
+    for recipient, language in rows:
+        addresses.setdefault(recipient, language)  # the language of the latest invitation
+    return list(addresses.items())
+
+
+def _event_ics(
+    event: Event, *, method: str, email: str = "", name: str = "", partstat: str = "ACCEPTED"
+) -> dict:
+    content = ical.invitation_bytes(
+        event=event, attendee_email=email, attendee_name=name, method=method, partstat=partstat
+    )
+    return ical.ics_attachment(filename=f"{event.slug}.ics", content=content)
+
+
+def _event_context(event: Event) -> dict:
+    return {
+        "event": event,
+        "event_url": ical.event_page_url(event),
+        "register_url": ical.absolute_url(reverse("events:register", kwargs={"slug": event.slug})),
+        "speakers": list(event.speaker_links.all()),
+    }
+
+
+def _registration_partstat(registration: Registration) -> str:
+    if registration.status == Registration.Status.CONFIRMED:
+        return "ACCEPTED"
+    if registration.status == Registration.Status.WAITING:
+        return "TENTATIVE"
+    return "NEEDS-ACTION"
+
+
+def _registration_message_context(registration: Registration) -> dict:
+    online = (
+        registration.attendance == Registration.Attendance.ONLINE
+        and registration.event.has_online_part
+        and registration.status == Registration.Status.CONFIRMED
+    )
+    return {
+        "name": registration.name,
+        "registration": registration,
+        "is_online": online,
+        "join_url": _links(registration)["join_url"] if online else "",
+        "cancel_url": _links(registration)["cancel_url"],
+    }
+
+
+def event_update_notice_schedule(*, event: Event, changed: Iterable[str]) -> bool:
+    """After commit, schedule the update for registered people of a published event that moved.
+
+    The task runs EVENT_UPDATE_DELAY_SECONDS later and sends for the event as it is then (revision =
+    its sequence), so the saves staff make within that time end in one message per person."""
+    if event.status != Event.Status.PUBLISHED or not UPDATE_NOTICE_FIELDS & set(changed):
+        return False
+    from .tasks import send_event_update
+
+    pk = event.pk
+    # robust: a broker that is down at commit must not turn the saved change into an error page.
+    transaction.on_commit(
+        lambda: send_event_update.apply_async(args=[pk], countdown=settings.EVENT_UPDATE_DELAY_SECONDS),
+        robust=True,
+    )
+    return True
+
+
+def event_update_notices_send(*, event_id: int, now: dt.datetime | None = None) -> int:
+    """Tell every registered person (confirmed and waiting) of the event's current time and place.
+
+    The .ics (METHOD:REQUEST, the same UID, the current SEQUENCE) moves the event in their calendar.
+    Returns how many rows were written now; nothing for an event no longer published or over."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().filter(pk=event_id).first()
+        if locked is None or locked.status != Event.Status.PUBLISHED or locked.end <= now:
+            return 0
+        event = Event.objects.for_listing().get(pk=event_id)
+        registrations = Registration.objects.filter(
+            event=event, status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITING]
+        ).order_by("pk")
+        written = 0
+        done = set(
+            OutboxMessage.objects.about(event)
+            .filter(kind=UPDATE_KIND, revision=event.sequence)
+            .values_list("recipient", flat=True)
+        )
+        for registration in registrations:
+            if registration.email in done:
+                continue
+            done.add(registration.email)
+            registration.event = event
+            outbox_enqueue(
+                kind=UPDATE_KIND,
+                about=event,
+                recipient=registration.email,
+                template="events/update",
+                context={**_event_context(event), **_registration_message_context(registration)},
+                revision=event.sequence,
+                language=registration.language,
+                attachments=[
+                    _event_ics(
+                        event,
+                        method="REQUEST",
+                        email=registration.email,
+                        name=registration.name,
+                        partstat=_registration_partstat(registration),
+                    )
+                ],
+            )
+            written += 1
+    return written
+
+
+def _event_cancellation_enqueue(event_id: int) -> int:
+    """METHOD:CANCEL (same UID, the raised SEQUENCE) to registered people and to everyone invited.
+
+    Called by event_cancel inside its transaction; each address gets one message."""
+    event = Event.objects.for_listing().get(pk=event_id)
+    context = _event_context(event)
+    done: set[str] = set()
+    registrations = Registration.objects.active().filter(event=event).order_by("pk")
+    for registration in registrations:
+        if registration.email in done:
+            continue
+        done.add(registration.email)
+        outbox_enqueue(
+            kind=CANCELLATION_KIND,
+            about=event,
+            recipient=registration.email,
+            template="events/cancelled",
+            context={**context, "name": registration.name, "registration": registration},
+            revision=event.sequence,
+            language=registration.language,
+            attachments=[
+                _event_ics(event, method="CANCEL", email=registration.email, name=registration.name)
+            ],
+        )
+    for email, language in event_invited_addresses(event):
+        if email in done:
+            continue
+        done.add(email)
+        outbox_enqueue(
+            kind=CANCELLATION_KIND,
+            about=event,
+            recipient=email,
+            template="events/cancelled",
+            context={**context, "name": ""},
+            revision=event.sequence,
+            language=language,
+            attachments=[_event_ics(event, method="CANCEL", email=email, name="")],
+        )
+    return len(done)
+
+
+def reminder_kind(offset: timedelta) -> str:
+    """ "reminder-24h", "reminder-1h", "reminder-90m": the outbox kind of a reminder this long before."""
+    minutes = int(offset.total_seconds() // 60)
+    return f"reminder-{minutes // 60}h" if minutes % 60 == 0 else f"reminder-{minutes}m"
+
+
+def event_reminders_due(*, now: dt.datetime, offset: timedelta) -> models.QuerySet:
+    """Published events whose reminder `offset` before the start has come, and not too long ago.
+
+    A reminder is late by at most EVENT_REMINDER_WINDOW (a beat that ran late, an event published
+    the day before); an event inside a shorter reminder's time gets that one instead."""
+    shorter = [other for other in settings.EVENT_REMINDERS if other < offset]
+    events = Event.objects.filter(
+        status=Event.Status.PUBLISHED,
+        start__gt=max(now, now + offset - settings.EVENT_REMINDER_WINDOW),
+        start__lte=now + offset,
+    )
+    if shorter:
+        events = events.filter(start__gt=now + max(shorter))
+    return events
+
+
+def event_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """The periodic task: each confirmed person gets each reminder once per start time.
+
+    The row (kind "reminder-24h", the event, the person, revision = the start's timestamp) is
+    unique, so two beat schedulers running this at the same moment write each reminder once, and
+    an event moved to another time reminds again."""
+    now = now or timezone.now()
+    written = 0
+    for offset in sorted(set(settings.EVENT_REMINDERS)):
+        for event_id in event_reminders_due(now=now, offset=offset).values_list("pk", flat=True):
+            written += _event_reminders_enqueue(event_id=event_id, offset=offset)
+    return written
+
+
+def _event_reminders_enqueue(*, event_id: int, offset: timedelta) -> int:
+    kind = reminder_kind(offset)
+    with transaction.atomic():
+        event = Event.objects.for_listing().get(pk=event_id)
+        revision = int(event.start.timestamp())
+        done = set(
+            OutboxMessage.objects.about(event)
+            .filter(kind=kind, revision=revision)
+            .values_list("recipient", flat=True)
+        )
+        minutes = int(offset.total_seconds() // 60)
+        context = {**_event_context(event), "hours_before": minutes // 60, "minutes_before": minutes % 60}
+        written = 0
+        registrations = Registration.objects.filter(
+            event=event, status=Registration.Status.CONFIRMED
+        ).order_by("pk")
+        for registration in registrations:
+            if registration.email in done:
+                continue
+            done.add(registration.email)
+            registration.event = event
+            outbox_enqueue(
+                kind=kind,
+                about=event,
+                recipient=registration.email,
+                template="events/reminder",
+                context={**context, **_registration_message_context(registration)},
+                revision=revision,
+                language=registration.language,
+            )
+            written += 1
+    return written
+
+
+def _series_announcement(event_id: int) -> int:
+    """A newly published public event of a series: its confirmed subscribers hear of it once."""
+    event = Event.objects.for_listing().get(pk=event_id)
+    if event.series is None or event.visibility != Event.Visibility.PUBLIC:
+        return 0
+    messages = series_announcement_enqueue(
+        series=event.series,
+        kind=ANNOUNCEMENT_KIND,
+        about=event,
+        template="events/announcement",
+        context=_event_context(event),
+        attachments=(_event_ics(event, method="PUBLISH"),),
+    )
+    return len(messages)

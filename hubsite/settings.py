@@ -6,6 +6,7 @@ as DATABASE_URL is set), the production variables below are required and start-u
 message naming each missing one.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -180,6 +181,9 @@ CELERY_BEAT_SCHEDULE = {
     "visits-reminders": {"task": "visits.send_reminders", "schedule": 3600.0},
     # Gives seats held by guests who never confirmed (30 minutes) to the first on the waiting list.
     "registration-fill-free-seats": {"task": "events.registration_fill_free_seats", "schedule": 300.0},
+    # Seminar reminders (24 h and 1 h before): each is one outbox row per person and start time, so
+    # a run that overlaps another (two beat schedulers) sends nothing twice.
+    "event-reminders": {"task": "events.send_reminders", "schedule": 300.0, "options": {"expires": 290}},
 }
 
 # --- Calendars ----------------------------------------------------------------------------
@@ -233,6 +237,27 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_STUCK_SENDING_SECONDS = 15 * 60
 OUTBOX_DISPATCH_GRACE_SECONDS = 60
+# Messages about seminars (events.services, "Messages about events"): an update of a published
+# event's time, room or link goes out this many seconds after the first save, for the event as it is
+# then, so several saves in a row make one message per person (kept far under the visibility timeout).
+EVENT_UPDATE_DELAY_SECONDS = min(env.int("EVENT_UPDATE_DELAY_SECONDS", default=300), CELERY_MAX_COUNTDOWN)
+# Reminders to confirmed attendees, this long before the start ("24h,1h"; also "30m"), and how late
+# a reminder may still go out when the beat task ran late or the event was published late.
+
+
+def durations(name: str, items: list[str]) -> list[dt.timedelta]:
+    """ "24h", "90m" as timedeltas; anything else stops start-up with a message naming the variable."""
+    result = []
+    for item in items:
+        item = item.strip().lower()
+        if len(item) < 2 or item[-1] not in "hm" or not item[:-1].isdigit() or int(item[:-1]) == 0:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a duration such as 24h or 30m.")
+        result.append(dt.timedelta(**{"hours" if item[-1] == "h" else "minutes": int(item[:-1])}))
+    return result
+
+
+EVENT_REMINDERS = durations("EVENT_REMINDERS", env.list("EVENT_REMINDERS", default=["24h", "1h"]))
+EVENT_REMINDER_WINDOW = dt.timedelta(minutes=env.int("EVENT_REMINDER_WINDOW_MINUTES", default=30))
 
 # --- Accounts (django-allauth) ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

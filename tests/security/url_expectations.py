@@ -481,5 +481,15 @@ def path_for(route: str, expect: Expect) -> str:
     return "/" + route.lstrip("^").rstrip("$")
 
 
+def _event_invite_url(route: str) -> str:
+    from tests.factories import EventFactory
+
+    return f"/admin/events/event/{EventFactory().pk}/invite/"
+
+
+# The invitation page of a published event (events.admin.EventAdmin.invite_view).
+EXPECTATIONS["admin/events/event/<int:pk>/invite/"] = staff_only(url=_event_invite_url)
+
+
 __all__ = ["ADMIN_OBJECTS", "ADMIN_RULES", "EXPECTATIONS", "ROLES", "Expect", "expectation_for", "path_for"]
 assert (ANONYMOUS, USER, RESEARCHER, HOST, STAFF) == ROLES  # the field order of Expect
