@@ -139,6 +139,9 @@ EXPECTATIONS: dict[str, Expect] = {
     "accounts/social/connections/": public(301),
     # The site's own pages.
     "": public(),
+    # The activity report (reports): staff only; anonymous -> sign in, signed-in non-staff -> 403.
+    "report/": Expect(302, 403, 403, 403, 200),
+    "report/<slug:table>.csv": Expect(302, 403, 403, 403, 200, url=lambda route: "/report/attendance.csv"),
 }
 
 
