@@ -217,7 +217,7 @@ def test_report_page_in_korean(staff_client):
     html = response.content.decode()
     assert '<html lang="ko">' in html
     assert "활동 보고서" in html
-    assert "세미나 개최 현황 (종류별)" in html
+    assert "개최된 세미나 (종류별)" in html
 
 
 def test_report_page_query_count_is_the_same_at_one_and_many_rows(staff_client):
