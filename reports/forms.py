@@ -24,7 +24,9 @@ class ReportPeriodForm(forms.Form):
         required=False,
         max_length=7,
         help_text=_("For example 2026-Q3."),
-        widget=forms.TextInput(attrs={"placeholder": "2026-Q3", "pattern": r"\d{4}-Q[1-4]", "size": 8}),
+        widget=forms.TextInput(
+            attrs={"placeholder": "2026-Q3", "pattern": r"\d{4}-Q[1-4]", "size": 8, "list": "recent-quarters"}
+        ),
     )
     year = forms.IntegerField(
         label=_("Year"),
@@ -43,6 +45,15 @@ class ReportPeriodForm(forms.Form):
     def add_prefix(self, field_name):
         # The address uses the short names `from` and `to` (not valid Python field names).
         return {"first_day": "from", "last_day": "to"}.get(field_name, field_name)
+
+    def full_clean(self):
+        super().full_clean()
+        # Screen readers announce which field is wrong and read its message with it.
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"error-{name}"
 
     def clean_quarter(self):
         quarter = self.cleaned_data["quarter"].strip().upper()
@@ -83,3 +94,15 @@ class ReportPeriodForm(forms.Form):
         if data.get("first_day"):
             return dates_period(data["first_day"], data["last_day"])
         return quarter_period(quarter_of(today or timezone.localdate()))
+
+
+def recent_quarters(today: dt.date | None = None, years: int = 3) -> list[str]:
+    """The quarters offered in the picker: this one first, back `years` years."""
+    today = today or timezone.localdate()
+    current = (today.month - 1) // 3 + 1
+    quarters = []
+    for year in range(today.year, today.year - years - 1, -1):
+        for quarter in range(4, 0, -1):
+            if year < today.year or quarter <= current:
+                quarters.append(f"{year}-Q{quarter}")
+    return quarters

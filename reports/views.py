@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import charts, queries
-from .forms import ReportPeriodForm
+from .forms import ReportPeriodForm, recent_quarters
 
 # A cell starting with one of these is read as a formula by spreadsheet apps.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,7 +47,8 @@ def report(request):
         return refused
     form = ReportPeriodForm(request.GET)
     if not form.is_valid():
-        return render(request, "reports/report.html", {"form": form, "sections": []}, status=400)
+        context = {"form": form, "sections": [], "quarters": recent_quarters()}
+        return render(request, "reports/report.html", context, status=400)
     period = form.period()
     tables = {slug: build(period) for slug, build in queries.TABLES.items()}
     query = urlencode(period.params)
@@ -68,7 +69,8 @@ def report(request):
         (_("Partners and agreements"), [blocks["partners"], blocks["agreements-ending"]]),
         (_("Projects and outputs"), [blocks["projects-by-theme"], blocks["outputs-by-kind"]]),
     ]
-    return render(request, "reports/report.html", {"form": form, "period": period, "sections": sections})
+    context = {"form": form, "period": period, "sections": sections, "quarters": recent_quarters()}
+    return render(request, "reports/report.html", context)
 
 
 def report_csv(request, table: str):

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from reports import queries
+from reports.forms import recent_quarters
 from tests.factories import (
     EventFactory,
     RegistrationFactory,
@@ -242,3 +243,17 @@ def test_nav_shows_the_report_to_staff_only(client):
 def test_admin_index_links_to_the_report(admin_client):
     html = admin_client.get("/admin/").content.decode()
     assert 'href="/report/"' in html
+
+
+def test_field_with_a_bad_value_is_marked_invalid_and_described_by_its_message(staff_client):
+    html = staff_client.get("/report/?quarter=2026-Q9").content.decode()
+    assert 'aria-invalid="true" aria-describedby="error-quarter"' in html
+    assert '<span class="field-error" id="error-quarter">' in html
+    assert '<a href="#id_quarter">Quarter</a>: Write the quarter as' in html
+
+
+def test_quarter_picker_offers_this_quarter_first_and_three_years_back():
+    quarters = recent_quarters(dt.date(2026, 8, 15))
+    assert quarters[:4] == ["2026-Q3", "2026-Q2", "2026-Q1", "2025-Q4"]
+    assert quarters[-1] == "2023-Q1"
+    assert len(quarters) == 15
