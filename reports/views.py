@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import charts, queries
 from .forms import ReportPeriodForm, recent_quarters
+from .period import quarter_of
 
 # A cell starting with one of these is read as a formula by spreadsheet apps.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,7 +47,8 @@ def report(request):
     refused = _refuse_non_staff(request)
     if refused:
         return refused
-    form = ReportPeriodForm(request.GET)
+    # Nothing chosen: the current quarter, shown in the picker as if chosen.
+    form = ReportPeriodForm(request.GET or {"quarter": quarter_of(timezone.localdate())})
     if not form.is_valid():
         context = {"form": form, "sections": [], "quarters": recent_quarters()}
         return render(request, "reports/report.html", context, status=400)

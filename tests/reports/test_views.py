@@ -106,6 +106,7 @@ def test_report_opens_for_staff_on_the_current_quarter_by_default(staff_client):
     assert "From 2026-07-01 to 2026-09-30 (92 days)" in html
     assert html.count('.csv?quarter=2026-Q3"') == len(queries.TABLES)
     assert 'href="/report/attendance.csv?quarter=2026-Q3"' in html
+    assert 'name="quarter" value="2026-Q3"' in html
 
 
 def test_report_for_a_year_and_for_two_dates(staff_client):
