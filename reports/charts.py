@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from .queries import Table
 
-WIDTH = 460
-LABEL_WIDTH = 170
+WIDTH = 500
+LABEL_WIDTH = 200
 VALUE_WIDTH = 56
 ROW_HEIGHT = 22
 BAR_HEIGHT = 14
 PADDING = 6
-LABEL_CHARS = 26
+LABEL_CHARS = 28
 
 
 @dataclass

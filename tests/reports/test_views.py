@@ -210,7 +210,7 @@ def test_report_charts_are_named_images_with_their_figures_as_text(staff_client)
     assert (
         'aria-labelledby="chart-title-seminars-by-kind chart-desc-seminars-by-kind"' in html
         and '<title id="chart-title-seminars-by-kind">Seminars held, by kind</title>' in html
-        and '<text x="174.0" y="39" class="bar-value">0</text>' in html
+        and '<text x="204.0" y="39" class="bar-value">0</text>' in html
     )
 
 
