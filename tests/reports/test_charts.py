@@ -15,7 +15,7 @@ def test_bar_chart_scales_bars_to_the_largest_value_and_shortens_long_labels():
 
     assert [bar.width for bar in chart.bars] == [244.0, 61.0, 0.0]
     assert [bar.short_label for bar in chart.bars] == ["A series with a very long n…", "Short", "None"]
-    assert [bar.label for bar in chart.bars][0] == "A series with a very long name indeed"
+    assert chart.bars[0].label == "A series with a very long name indeed"
     assert (chart.width, chart.height) == (500, 78)
 
 
