@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "projects",
     "events",
     "visits",
+    "reports",
 ]
 
 ORCID_CLIENT_ID = env.str("ORCID_CLIENT_ID", default="")

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("visits.urls")),
     path("", include("projects.urls")),
     path("", include("events.urls")),
+    path("", include("reports.urls")),
 ]
 
 if settings.DEBUG:

@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from hubsite.forms import BoundedModelMultipleChoiceField
+
 from .models import Institution, Researcher, Theme
 from .services import PROFILE_FIELDS
 
@@ -9,7 +11,7 @@ from .services import PROFILE_FIELDS
 class ProfileForm(forms.ModelForm):
     """What a person edits on their own profile. E-mail, roles and slug are staff's."""
 
-    themes = forms.ModelMultipleChoiceField(
+    themes = BoundedModelMultipleChoiceField(
         queryset=Theme.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

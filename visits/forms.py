@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from hubsite.forms import BoundedModelMultipleChoiceField
 from projects.models import Project, ProjectMember
 from researchers.models import Institution, Researcher, Theme
 
@@ -65,6 +66,7 @@ class VisitForm(forms.ModelForm):
             "seminar_title",
             "seminar_abstract",
         ]
+        field_classes = {"themes": BoundedModelMultipleChoiceField}
         widgets = {
             "first_day": DateInput(attrs={"data-desk-check": "first"}),
             "last_day": DateInput(attrs={"data-desk-check": "last"}),

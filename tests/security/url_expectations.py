@@ -265,8 +265,6 @@ EXPECTATIONS: dict[str, Expect] = {
     "events/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_event_draft_url),
     "series/": public(),
     "series/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_series_private_url),
-    # Series subscriptions: anyone may ask; the links in the mails work without signing in (a GET
-    # only shows the button). One-click unsubscribe is a POST from the mail provider (RFC 8058).
     # Registration and calendar feeds (issue 5).
     "events/calendar.ics": public(),
     "events/<slug:slug>/event.ics": public(url=_event_route),
@@ -282,6 +280,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "my/seminars/": signed_in(),
     "my/seminars/<int:pk>/cancel/": signed_in(405, url=_my_registration_url),  # POST only
     "my/calendar/replace/": signed_in(405),  # POST only
+    # Series subscriptions: anyone may ask; the links in the mails work without signing in (a GET
+    # only shows the button). One-click unsubscribe is a POST from the mail provider (RFC 8058).
     "subscriptions/series/<slug:slug>/": public(url=lambda route: "/" + _series_public(route)),
     "subscriptions/series/<slug:slug>/requested/": public(url=lambda route: "/" + _series_public(route)),
     "subscriptions/confirm/<str:token>/": public(url=lambda route: "/" + _subscription_token(route)),
@@ -329,6 +329,9 @@ EXPECTATIONS: dict[str, Expect] = {
     "visits/<int:pk>/extend/": Expect(302, 404, 404, 404, 404, url=_visit_url),  # the visitor only
     "visits/<int:pk>/letter/": Expect(302, 404, 404, 404, 200, url=_visit_url),
     "visits/<int:pk>/stay.ics": Expect(302, 404, 404, 404, 200, url=_visit_url),
+    # The activity report (reports): staff only; anonymous -> sign in, signed-in non-staff -> 403.
+    "report/": Expect(302, 403, 403, 403, 200),
+    "report/<slug:table>.csv": Expect(302, 403, 403, 403, 200, url=lambda route: "/report/attendance.csv"),
 }
 
 

@@ -1,0 +1,24 @@
+"""Form fields shared by every app."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+# The largest primary key a BigAutoField can hold.
+MAX_ID = 2**63 - 1
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows that refuses ids no database column can hold.
+
+    Django's `pk__in` lookup passes such a number straight to the database driver, where SQLite
+    overflows (a server error); here it is an ordinary "not one of the choices" message.
+    """
+
+    def _check_values(self, value):
+        for item in value:
+            text = str(item).strip()
+            if text.lstrip("-").isdigit() and not -MAX_ID <= int(text) <= MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
+        return super()._check_values(value)

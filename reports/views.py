@@ -1,0 +1,102 @@
+"""The activity report (staff only): the page and a CSV per table, for one period."""
+
+import csv
+import io
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import charts, queries
+from .forms import ReportPeriodForm, recent_quarters
+from .period import quarter_of
+
+# A cell starting with one of these is read as a formula by spreadsheet apps.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _refuse_non_staff(request):
+    """Anonymous visitors go to sign in; signed-in people who are not staff get 403."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request.user.is_staff:
+        raise PermissionDenied
+    return None
+
+
+def neutralise(cell) -> str | int | float:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def _chart_description(table: queries.Table) -> str:
+    return _("%(value)s for each %(label)s. The same figures are in the table.") % {
+        "value": table.columns[table.chart_column] if table.chart_column is not None else "",
+        "label": table.columns[0].lower(),
+    }
+
+
+def report(request):
+    refused = _refuse_non_staff(request)
+    if refused:
+        return refused
+    # Nothing chosen: the current quarter, shown in the picker as if chosen.
+    form = ReportPeriodForm(request.GET or {"quarter": quarter_of(timezone.localdate())})
+    if not form.is_valid():
+        context = {"form": form, "sections": [], "quarters": recent_quarters()}
+        return render(request, "reports/report.html", context, status=400)
+    period = form.period()
+    tables = {slug: build(period) for slug, build in queries.TABLES.items()}
+    query = urlencode(period.params)
+    blocks = {
+        slug: {
+            "table": table,
+            "chart": charts.bar_chart(table, _chart_description(table)) if table.chart_column else None,
+            "csv_url": f"{reverse('reports:csv', args=[slug])}?{query}",
+        }
+        for slug, table in tables.items()
+    }
+    sections = [
+        (_("Seminars"), [blocks["seminars-by-kind"], blocks["seminars-by-series"]]),
+        (_("Registrations and attendance"), [blocks["attendance"]]),
+        (_("Talks by visitors"), [blocks["visitor-talks"]]),
+        (_("Stays and visitor-days"), [blocks["stays-by-country"], blocks["stays-by-institution"]]),
+        (_("Desk occupancy"), [blocks["desk-occupancy"]]),
+        (_("Partners and agreements"), [blocks["partners"], blocks["agreements-ending"]]),
+        (_("Projects and outputs"), [blocks["projects-by-theme"], blocks["outputs-by-kind"]]),
+    ]
+    context = {"form": form, "period": period, "sections": sections, "quarters": recent_quarters()}
+    return render(request, "reports/report.html", context)
+
+
+def report_csv(request, table: str):
+    refused = _refuse_non_staff(request)
+    if refused:
+        return refused
+    build = queries.TABLES.get(table)
+    if build is None:
+        raise Http404(_("There is no report table called “%(name)s”.") % {"name": table})
+    form = ReportPeriodForm(request.GET)
+    if not form.is_valid():
+        problems = [str(message) for errors in form.errors.values() for message in errors]
+        return HttpResponse("\n".join(problems) + "\n", status=400, content_type="text/plain; charset=utf-8")
+    period = form.period()
+    result = build(period)
+    out = io.StringIO()
+    # The byte-order mark tells spreadsheet apps (Excel above all) that the file is UTF-8.
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(cell) for cell in result.columns])
+    for row in result.all_rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    filename = f"hub-report-{table}-{period.first_day.isoformat()}-{period.last_day.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
