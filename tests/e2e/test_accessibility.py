@@ -33,6 +33,12 @@ def _public_events():
     return Event.objects.public().order_by("start")
 
 
+def _upcoming_events():
+    from events.models import Event
+
+    return Event.objects.public().upcoming()
+
+
 def _public_series():
     from events.models import Series
 
@@ -71,11 +77,13 @@ AXE_PAGES: dict[str, str | Callable[[], str]] = {
     "projects": "/projects/",
     "project": _first("project", _projects, "/projects/"),
     "theme": _first("theme", _themes, "/themes/"),
+    "register": lambda: _first("event", _upcoming_events, "/events/")() + "register/",
 }
 AXE_PAGES_SIGNED_IN: dict[str, str | Callable[[], str]] = {
     "account-email": "/accounts/email/",
     "stay-form": "/visits/new/",
     "profile": "/profile/",
+    "my-seminars": "/my/seminars/",
 }
 
 

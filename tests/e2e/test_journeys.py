@@ -44,6 +44,26 @@ def test_public_filters_seminars_by_theme_and_reads_the_time_on_their_own_clock(
     assert re.search(r" KST · \d\d:\d\d CES?T on your clock$", when.inner_text()), when.inner_text()
     screenshot(page, "journey-seminar-on-your-clock")
 
+    # Register as a guest, confirm from the link in the e-mail, and see the seat.
+    event_url = page.url
+    seats = page.locator(".seats-list .seats").first.inner_text()
+    free_before = int(re.search(r": (\d+) seats? left", seats).group(1))
+    page.get_by_label("Your name").fill("Camille Guest")
+    page.get_by_label("Your e-mail address").fill("camille@example.org")
+    page.get_by_role("button", name="Register", exact=True).click()
+    page.wait_for_url(re.compile(r".*/register/$"))
+    assert page.locator(".messages").inner_text() == (
+        "Almost done: we sent a link to camille@example.org. Open it to confirm your registration."
+    )
+    page.goto(site + _link_in_mail_to("camille@example.org", r"/registrations/confirm/[^/\s]+/"))
+    page.get_by_role("button", name=re.compile("Confirm")).click()
+    page.wait_for_load_state()
+    assert "You are registered" in page.locator("main").inner_text()
+    screenshot(page, "journey-guest-registered")
+    page.goto(event_url)
+    seats = page.locator(".seats-list .seats").first.inner_text()
+    assert int(re.search(r": (\d+) seats? left", seats).group(1)) == free_before - 1
+
 
 def _sign_in_staff(page, site, staff, secret):
     page.goto(f"{site}/accounts/login/?next=/admin/")
