@@ -274,11 +274,13 @@ def render(machine, seeding, queries_small, queries_large, measured, floors, sec
         "| --- | --- | ---: | ---: | --- |",
     ]
     for name, small in queries_small["pages"].items():
-        large = queries_large["pages"][name]
+        large = queries_large["pages"].get(name, {**small, "queries": "?"})
         if small["status"] == 404 or large["status"] == 404:
             lines.append(f"| {name} | `{large['path']}` | {NOT_YET} | | |")
             continue
         equal = "yes" if small["queries"] == large["queries"] else "**no**"
+        if "(304)" in name and 304 not in (small["status"], large["status"]):
+            equal += f" (answered {small['status']} and {large['status']}, not 304)"
         lines.append(f"| {name} | `{large['path']}` | {small['queries']} | {large['queries']} | {equal} |")
     for title, rows in sections:
         lines += ["", f"## {title}", ""]
