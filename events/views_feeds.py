@@ -5,6 +5,7 @@ before any calendar is built; otherwise the bytes come from the cache or are bui
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import translation
@@ -13,9 +14,10 @@ from django.utils.http import http_date
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
+from hubsite import ical, pagecache
 from researchers.models import Theme
 
-from .feeds import CalendarFeed
+from .feeds import CalendarFeed, feed_window_start
 from .filters import EventFilterForm
 from .models import Event, PersonalCalendar, Series
 
@@ -23,10 +25,27 @@ FEED_MAX_AGE = 300
 _MAX_KEY_VALUE = 200
 
 
+def feed_state(feed: CalendarFeed, *, private: bool):
+    """The feed's ETag and Last-Modified. For a public feed it is kept like a cached page: under the
+    content version that every change to what public pages show bumps (hubsite.pagecache), the
+    version of the related rows and the feed's window, for at most PAGE_CACHE_SECONDS, so a
+    conditional GET is answered without a query."""
+    if private or settings.PAGE_CACHE_SECONDS <= 0:
+        return feed.state()
+    key = "feedstate:" + ical.fingerprint(
+        pagecache.content_version(), ical.related_version(), feed_window_start(), feed.key, feed.name
+    )
+    state = cache.get(key)
+    if state is None:
+        state = feed.state()
+        cache.set(key, state, settings.PAGE_CACHE_SECONDS)
+    return state
+
+
 def feed_response(
     request, feed: CalendarFeed, *, filename: str, private: bool = False, download: bool = False
 ):
-    state = feed.state()
+    state = feed_state(feed, private=private)
     etag = f'"{state.etag}"'
     last_modified = int(state.last_modified.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)

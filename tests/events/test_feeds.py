@@ -357,3 +357,28 @@ def test_personal_feed_can_be_extended_by_a_higher_layer(rf):
     calendar = parse(response)
     assert sorted(str(e["SUMMARY"])[:5] for e in calendar.events) == ["Semin", "Visit", "Your "]
     assert sorted(tz.tz_name for tz in calendar.timezones) == ["Asia/Seoul", "Europe/Paris"]
+
+
+def test_with_the_page_cache_a_conditional_get_needs_no_query(page_cache, client, django_assert_num_queries):
+    EventFactory()
+    etag = client.get(FEED)["ETag"]
+    with django_assert_num_queries(0):
+        response = client.get(FEED, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+
+
+def test_with_the_page_cache_a_change_through_the_services_gives_a_new_etag(
+    page_cache, client, django_capture_on_commit_callbacks
+):
+    event = EventFactory()
+    etag = client.get(FEED)["ETag"]
+    moved = event.start + dt.timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_update(
+            event=event, start=event.start + dt.timedelta(hours=1), end=event.end + dt.timedelta(hours=1)
+        )
+    response = client.get(FEED, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    (vevent,) = Calendar.from_ical(response.content).walk("VEVENT")
+    assert vevent.decoded("dtstart") == moved
