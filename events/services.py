@@ -1478,37 +1478,65 @@ def event_update_notices_send(*, event_id: int, now: dt.datetime | None = None) 
         event = Event.objects.for_listing().get(pk=event_id)
         registrations = Registration.objects.filter(
             event=event, status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITING]
-        ).order_by("pk")
-        written = 0
-        done = set(
-            OutboxMessage.objects.about(event)
-            .filter(kind=UPDATE_KIND, revision=event.sequence)
-            .values_list("recipient", flat=True)
         )
-        for registration in registrations:
-            if registration.email in done:
-                continue
-            done.add(registration.email)
-            registration.event = event
-            outbox_enqueue(
-                kind=UPDATE_KIND,
-                about=event,
-                recipient=registration.email,
-                template="events/update",
-                context={**_event_context(event), **_registration_message_context(registration)},
-                revision=event.sequence,
-                language=registration.language,
-                attachments=[
-                    _event_ics(
-                        event,
-                        method="REQUEST",
-                        email=registration.email,
-                        name=registration.name,
-                        partstat=_registration_partstat(registration),
-                    )
-                ],
+        return _notify_registrations(
+            event=event,
+            registrations=registrations,
+            kind=UPDATE_KIND,
+            revision=event.sequence,
+            template="events/update",
+            context=_event_context(event),
+            ics_method="REQUEST",
+        )
+
+
+def _notify_registrations(
+    *,
+    event: Event,
+    registrations: models.QuerySet,
+    kind: str,
+    revision: int,
+    template: str,
+    context: dict,
+    ics_method: str | None = None,
+) -> int:
+    """One message of `kind` and `revision` to each registered address that has none yet.
+
+    Addresses that already have the row are skipped before rendering (the unique row would make a
+    second one harmless anyway); returns how many rows were written now."""
+    done = set(
+        OutboxMessage.objects.about(event)
+        .filter(kind=kind, revision=revision)
+        .values_list("recipient", flat=True)
+    )
+    written = 0
+    for registration in registrations.order_by("pk"):
+        if registration.email in done:
+            continue
+        done.add(registration.email)
+        registration.event = event
+        attachments = []
+        if ics_method:
+            attachments.append(
+                _event_ics(
+                    event,
+                    method=ics_method,
+                    email=registration.email,
+                    name=registration.name,
+                    partstat=_registration_partstat(registration),
+                )
             )
-            written += 1
+        outbox_enqueue(
+            kind=kind,
+            about=event,
+            recipient=registration.email,
+            template=template,
+            context={**context, **_registration_message_context(registration)},
+            revision=revision,
+            language=registration.language,
+            attachments=attachments,
+        )
+        written += 1
     return written
 
 
@@ -1590,37 +1618,17 @@ def event_reminders_send(*, now: dt.datetime | None = None) -> int:
 
 
 def _event_reminders_enqueue(*, event_id: int, offset: timedelta) -> int:
-    kind = reminder_kind(offset)
+    minutes = int(offset.total_seconds() // 60)
     with transaction.atomic():
         event = Event.objects.for_listing().get(pk=event_id)
-        revision = int(event.start.timestamp())
-        done = set(
-            OutboxMessage.objects.about(event)
-            .filter(kind=kind, revision=revision)
-            .values_list("recipient", flat=True)
+        return _notify_registrations(
+            event=event,
+            registrations=Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED),
+            kind=reminder_kind(offset),
+            revision=int(event.start.timestamp()),
+            template="events/reminder",
+            context={**_event_context(event), "hours_before": minutes // 60, "minutes_before": minutes % 60},
         )
-        minutes = int(offset.total_seconds() // 60)
-        context = {**_event_context(event), "hours_before": minutes // 60, "minutes_before": minutes % 60}
-        written = 0
-        registrations = Registration.objects.filter(
-            event=event, status=Registration.Status.CONFIRMED
-        ).order_by("pk")
-        for registration in registrations:
-            if registration.email in done:
-                continue
-            done.add(registration.email)
-            registration.event = event
-            outbox_enqueue(
-                kind=kind,
-                about=event,
-                recipient=registration.email,
-                template="events/reminder",
-                context={**context, **_registration_message_context(registration)},
-                revision=revision,
-                language=registration.language,
-            )
-            written += 1
-    return written
 
 
 def _series_announcement(event_id: int) -> int:
