@@ -107,28 +107,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             {"fields": ["subject", "text_body", "html_source", "html_preview", "attachment_names"]},
         ),
     ]
-    readonly_fields = [
-        "status",
-        "attempts",
-        "last_error",
-        "created",
-        "next_attempt_at",
-        "claimed_at",
-        "sent_at",
-        "failed_at",
-        "kind",
-        "about_link",
-        "recipient",
-        "revision",
-        "language",
-        "message_id",
-        "headers",
-        "subject",
-        "text_body",
-        "html_source",
-        "html_preview",
-        "attachment_names",
-    ]
+    # Every field shown is read-only: a message is changed only by sending or retrying it.
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
     def has_add_permission(self, request):
         # Mail is written by the code that causes it, never by hand.
