@@ -195,6 +195,8 @@ PERSONAL_CALENDAR_FEED = "visits.feeds.PersonalFeedWithStays"
 VISIT_MAX_MONTHS = env.int("VISIT_MAX_MONTHS", default=12)
 VISIT_ENDORSEMENT_MAX_AGE_DAYS = env.int("VISIT_ENDORSEMENT_MAX_AGE_DAYS", default=30)
 VISIT_EXTENSION_DEADLINE_DAYS = env.int("VISIT_EXTENSION_DEADLINE_DAYS", default=7)
+# Stays one person may have waiting for their host or staff at once (each one mails the host).
+VISIT_MAX_PENDING_PER_PERSON = env.int("VISIT_MAX_PENDING_PER_PERSON", default=3)
 VISITOR_SERIES_SLUG = env.str("VISITOR_SERIES_SLUG", default="visitor-seminars")
 
 # --- Mail -------------------------------------------------------------------------------

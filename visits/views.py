@@ -83,15 +83,12 @@ def visit_new(request):
             }
             form = VisitForm(initial=initial, researcher=researcher, user=request.user)
         elif form.is_valid():
-            if researcher is None:
-                researcher = services.visitor_profile_ensure(
-                    user=request.user,
-                    name=form.cleaned_data["name"],
-                    institution=form.cleaned_data.get("home_institution"),
-                )
             try:
-                visit = services.visit_register(
-                    researcher=researcher, by=request.user, **form.service_arguments()
+                visit = services.visit_submit(
+                    by=request.user,
+                    name=form.cleaned_data.get("name", ""),
+                    institution=form.cleaned_data.get("home_institution"),
+                    **form.service_arguments(),
                 )
             except ValidationError as error:
                 for message in error.messages:
@@ -230,9 +227,9 @@ def endorse(request, token: str):
         visit = services.visit_for_endorsement_token(token)
     except ValidationError as error:
         return render(request, "visits/endorse_invalid.html", {"message": error.messages[0]}, status=400)
-    form = HostAnswerForm(request.POST or None)
+    form = HostAnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        endorse_it = request.POST.get("answer") == "endorse"
+        endorse_it = form.cleaned_data["answer"] == HostAnswerForm.ENDORSE
         try:
             visit = services.visit_host_answer(
                 token=token, endorse=endorse_it, note=form.cleaned_data["note"], by=request.user
