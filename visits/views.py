@@ -16,9 +16,8 @@ from researchers.models import Researcher, Theme
 from . import charts, services
 from .feeds import arrivals_ics, stay_ics
 from .forms import AvailabilityForm, ExtensionForm, HostAnswerForm, VisitForm, WithdrawForm
+from .letter import letter_context, letter_open_to, letter_pdf
 from .models import ArrivalsFeedToken, Extension, Visit
-
-LETTER_STATUSES = (Visit.Status.APPROVED, Visit.Status.CHECKED_IN, Visit.Status.COMPLETED)
 
 
 def _researcher(user) -> Researcher | None:
@@ -157,9 +156,7 @@ def visit_detail(request, pk: int):
             "is_visitor": is_visitor,
             "can_withdraw": can_withdraw,
             "can_extend": can_extend,
-            "show_letter": visit.needs_visa_letter
-            and visit.status in LETTER_STATUSES
-            and (is_visitor or request.user.is_staff),
+            "show_letter": letter_open_to(visit, request.user),
             "withdraw_form": WithdrawForm(),
         },
     )
@@ -201,13 +198,26 @@ def visit_extend(request, pk: int):
     )
 
 
+def _letter_visit(request, pk: int) -> Visit:
+    visit = _visible_visit(request, pk)
+    if not letter_open_to(visit, request.user):
+        raise Http404
+    return visit
+
+
 @login_required
 def visit_letter(request, pk: int):
-    visit = _visible_visit(request, pk)
-    allowed = visit.researcher.user_id == request.user.pk or request.user.is_staff
-    if not (allowed and visit.needs_visa_letter and visit.status in LETTER_STATUSES):
-        raise Http404
-    return render(request, "visits/letter.html", {"visit": visit})
+    visit = _letter_visit(request, pk)
+    return render(request, "visits/letter.html", {"visit": visit, **letter_context(visit)})
+
+
+@login_required
+def visit_letter_pdf(request, pk: int):
+    visit = _letter_visit(request, pk)
+    response = HttpResponse(letter_pdf(visit), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="invitation-letter-{visit.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
