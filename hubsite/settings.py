@@ -38,6 +38,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 HUB_NAME = env.str("HUB_NAME", default="Seoul AI Research Hub")
 HUB_NAME_KO = env.str("HUB_NAME_KO", default="서울 AI 연구 허브")
+# Who signs the visa invitation letters for the hub (visits/letter.py).
+HUB_SIGNATORY_NAME = env.str("HUB_SIGNATORY_NAME", default="Dr. Seo-yeon Han")
+HUB_SIGNATORY_TITLE = env.str("HUB_SIGNATORY_TITLE", default="Director")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -195,6 +198,8 @@ PERSONAL_CALENDAR_FEED = "visits.feeds.PersonalFeedWithStays"
 VISIT_MAX_MONTHS = env.int("VISIT_MAX_MONTHS", default=12)
 VISIT_ENDORSEMENT_MAX_AGE_DAYS = env.int("VISIT_ENDORSEMENT_MAX_AGE_DAYS", default=30)
 VISIT_EXTENSION_DEADLINE_DAYS = env.int("VISIT_EXTENSION_DEADLINE_DAYS", default=7)
+# Stays one person may have waiting for their host or staff at once (each one mails the host).
+VISIT_MAX_PENDING_PER_PERSON = env.int("VISIT_MAX_PENDING_PER_PERSON", default=3)
 VISITOR_SERIES_SLUG = env.str("VISITOR_SERIES_SLUG", default="visitor-seminars")
 
 # --- Mail -------------------------------------------------------------------------------
@@ -373,4 +378,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # fontTools narrates every font subset it makes for a PDF (the visa letter), down to tables it drops.
+    "loggers": {"fontTools": {"level": "ERROR"}},
 }

@@ -4,6 +4,12 @@ Rules guarded here:
 - the lead is a hub member and is always a member with the role "lead";
 - co-leads (members with the role "lead") are hub members too, since leads edit the project;
 - the lead cannot be removed or demoted from the site (staff name another lead in the admin);
+- who may change a project (staff, its lead, its co-leads: `Project.objects.editable_by`) is
+  decided inside each service, under the project row lock that every write here takes first, so
+  of two co-leads who demote each other at the same moment the second is no longer a lead when
+  its turn comes and is refused; the project always keeps its lead;
+- a row that a concurrent request removed (a membership, an output) is answered with a message,
+  never a server error;
 - a DOI is recorded once on the whole site (a unique constraint on the normalised value; the
   loser of a race gets the same message as anyone else);
 - a project does not end before it starts (a check constraint).
@@ -11,6 +17,7 @@ Rules guarded here:
 
 from collections.abc import Iterable, Mapping
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -34,9 +41,61 @@ PROJECT_EDITABLE_FIELDS = (
 OUTPUT_FIELDS = ("kind", "title", "authors", "venue", "year", "doi", "arxiv_id", "url")
 
 
+NOT_A_LEAD_CODE = "not_a_lead"
+GONE_CODE = "gone"
+
+
+def not_a_lead_message() -> str:
+    """What anyone who may not (or no longer) change a project is told, by a service or a view."""
+    return _("You are not a lead of this project (any more), so you cannot change it.")
+
+
+def membership_gone_message() -> str:
+    return _("This person is no longer a member of this project.")
+
+
+def output_gone_message() -> str:
+    return _("This output no longer exists.")
+
+
+def _lock_for_editing(project: Project, *, by: AbstractBaseUser | None) -> Project:
+    """Lock the project row, then decide under that lock whether `by` may change it.
+
+    Every write on a project's members, outputs and texts starts here, so the memberships read
+    by `editable_by` cannot change before this transaction ends.
+    """
+    locked = Project.objects.select_for_update().filter(pk=project.pk).first()
+    if locked is None:
+        raise ValidationError(_("This project no longer exists."), code=GONE_CODE)
+    if by is None or not Project.objects.editable_by(by).filter(pk=locked.pk).exists():
+        raise ValidationError(not_a_lead_message(), code=NOT_A_LEAD_CODE)
+    return locked
+
+
+def _locked_membership(membership: ProjectMember, *, project: Project) -> ProjectMember:
+    current = (
+        ProjectMember.objects.select_for_update(of=("self",))
+        .select_related("researcher")
+        .filter(pk=membership.pk, project=project)
+        .first()
+    )
+    if current is None:
+        raise ValidationError(membership_gone_message(), code=GONE_CODE)
+    return current
+
+
+def _locked_output(output: ProjectOutput, *, project: Project) -> ProjectOutput:
+    current = ProjectOutput.objects.select_for_update().filter(pk=output.pk, project=project).first()
+    if current is None:
+        raise ValidationError(output_gone_message(), code=GONE_CODE)
+    return current
+
+
 def _require_hub_member(researcher: Researcher, *, field: str) -> None:
     # Lock the person so that their hub membership cannot change under this write.
-    locked = Researcher.objects.select_for_update().get(pk=researcher.pk)
+    locked = Researcher.objects.select_for_update().filter(pk=researcher.pk).first()
+    if locked is None:
+        raise ValidationError({field: _("This researcher no longer exists.")}, code=GONE_CODE)
     if not locked.is_hub_member:
         raise ValidationError(
             {
@@ -104,13 +163,17 @@ def project_lead_sync(*, project: Project) -> ProjectMember:
 @transaction.atomic
 @changes_public_pages
 def project_update(
-    *, project: Project, changes: Mapping[str, object], themes: Iterable[Theme] | None = None
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    changes: Mapping[str, object],
+    themes: Iterable[Theme] | None = None,
 ) -> Project:
     """Change what a lead may change from the site: texts, status, dates, links and themes."""
     unknown = set(changes) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable from the site: {sorted(unknown)}")
-    locked = Project.objects.select_for_update().get(pk=project.pk)
+    locked = _lock_for_editing(project, by=by)
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.full_clean(exclude=["lead", "slug"])
@@ -123,9 +186,11 @@ def project_update(
 @transaction.atomic
 @changes_public_pages
 def project_member_add(
-    *, project: Project, researcher: Researcher, role: str = ProjectMember.Role.MEMBER
+    *, project: Project, by: AbstractBaseUser, researcher: Researcher, role: str = ProjectMember.Role.MEMBER
 ) -> ProjectMember:
-    Project.objects.select_for_update().get(pk=project.pk)
+    project = _lock_for_editing(project, by=by)
+    if not Researcher.objects.filter(pk=researcher.pk, anonymised_at__isnull=True).exists():
+        raise ValidationError({"researcher": _("This researcher no longer exists.")}, code=GONE_CODE)
     if role == ProjectMember.Role.LEAD:
         _require_hub_member(researcher, field="role")
     if ProjectMember.objects.filter(project=project, researcher=researcher).exists():
@@ -147,9 +212,11 @@ def project_member_add(
 
 @transaction.atomic
 @changes_public_pages
-def project_member_change_role(*, membership: ProjectMember, role: str) -> ProjectMember:
-    project = Project.objects.select_for_update().get(pk=membership.project_id)
-    membership = ProjectMember.objects.select_related("researcher").get(pk=membership.pk)
+def project_member_change_role(
+    *, membership: ProjectMember, by: AbstractBaseUser, role: str
+) -> ProjectMember:
+    project = _lock_for_editing(membership.project, by=by)
+    membership = _locked_membership(membership, project=project)
     if membership.researcher_id == project.lead_id and role != ProjectMember.Role.LEAD:
         raise ValidationError(
             {"role": _("The project lead keeps the role “Lead”; staff can name another lead.")},
@@ -164,14 +231,15 @@ def project_member_change_role(*, membership: ProjectMember, role: str) -> Proje
 
 @transaction.atomic
 @changes_public_pages
-def project_member_remove(*, membership: ProjectMember) -> None:
-    project = Project.objects.select_for_update().get(pk=membership.project_id)
+def project_member_remove(*, membership: ProjectMember, by: AbstractBaseUser) -> None:
+    project = _lock_for_editing(membership.project, by=by)
+    membership = _locked_membership(membership, project=project)
     if membership.researcher_id == project.lead_id:
         raise ValidationError(
             _("The project lead cannot be removed; staff can name another lead first."),
             code="lead_not_removable",
         )
-    ProjectMember.objects.filter(pk=membership.pk).delete()
+    membership.delete()
 
 
 def _output_values(values: Mapping[str, object]) -> dict:
@@ -203,15 +271,17 @@ def _save_output(output: ProjectOutput) -> ProjectOutput:
 
 @transaction.atomic
 @changes_public_pages
-def project_output_add(*, project: Project, **values) -> ProjectOutput:
+def project_output_add(*, project: Project, by: AbstractBaseUser, **values) -> ProjectOutput:
     """Record an output (paper, preprint, ...). Values are normalised, then validated."""
+    project = _lock_for_editing(project, by=by)
     return _save_output(ProjectOutput(project=project, **_output_values(values)))
 
 
 @transaction.atomic
 @changes_public_pages
-def project_output_update(*, output: ProjectOutput, **values) -> ProjectOutput:
-    output = ProjectOutput.objects.select_for_update().get(pk=output.pk)
+def project_output_update(*, output: ProjectOutput, by: AbstractBaseUser, **values) -> ProjectOutput:
+    project = _lock_for_editing(output.project, by=by)
+    output = _locked_output(output, project=project)
     for name, value in _output_values(values).items():
         setattr(output, name, value)
     return _save_output(output)
@@ -219,5 +289,6 @@ def project_output_update(*, output: ProjectOutput, **values) -> ProjectOutput:
 
 @transaction.atomic
 @changes_public_pages
-def project_output_delete(*, output: ProjectOutput) -> None:
-    ProjectOutput.objects.filter(pk=output.pk).delete()
+def project_output_delete(*, output: ProjectOutput, by: AbstractBaseUser) -> None:
+    project = _lock_for_editing(output.project, by=by)
+    _locked_output(output, project=project).delete()

@@ -1,3 +1,4 @@
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -5,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -121,25 +123,65 @@ def theme_detail(request, slug):
 
 # --- Editing by the project's leads -------------------------------------------------------
 # Anyone who may not edit a project gets 404 on every edit page, whether or not the project is
-# public, so that the answer never tells a private project exists.
+# public, so that the answer never tells a private project exists. Its members already know it
+# exists: a member who is not (or no longer) a lead is sent to the project's page and told so,
+# with the words the services use when they refuse under the project lock, so a co-lead who lost
+# a race (demoted by another co-lead a moment before) reads the same message either way.
 
 
-def _editable_project(request, slug) -> Project:
-    return get_object_or_404(Project.objects.editable_by(request.user).select_related("lead"), slug=slug)
+def _not_a_lead(request, slug: str):
+    researcher = getattr(request.user, "researcher", None)
+    if researcher is None or not Project.objects.for_member(researcher).filter(slug=slug).exists():
+        raise Http404
+    messages.error(request, services.not_a_lead_message())
+    return redirect("projects:detail", slug=slug)
+
+
+def for_leads(view):
+    """The project by slug if the person may edit it; everyone else as above. Under login_required."""
+
+    @wraps(view)
+    def wrapper(request, slug, **kwargs):
+        project = Project.objects.editable_by(request.user).select_related("lead").filter(slug=slug).first()
+        if project is None:
+            return _not_a_lead(request, slug)
+        return view(request, project, **kwargs)
+
+    return wrapper
+
+
+def _refused(request, project: Project, error: ValidationError, *, back: str):
+    """The answer to a service's refusal that no form can show: the person is no longer a lead
+    (to the project's page, or the list when they can no longer see it), or the row is gone (back
+    to `back` with the message). None for the refusals a form shows next to its fields."""
+    code = getattr(error, "code", None)
+    if code == services.NOT_A_LEAD_CODE:
+        messages.error(request, " ".join(error.messages))
+        if Project.objects.visible_to(request.user).filter(pk=project.pk).exists():
+            return redirect("projects:detail", slug=project.slug)
+        return redirect("projects:list")
+    if code == services.GONE_CODE:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back, slug=project.slug)
+    return None
 
 
 @login_required
-def project_edit(request, slug):
-    project = _editable_project(request, slug)
+@for_leads
+def project_edit(request, project):
     form = ProjectEditForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
         try:
             services.project_update(
                 project=project,
+                by=request.user,
                 changes={name: form.cleaned_data[name] for name in PROJECT_EDITABLE_FIELDS},
                 themes=form.cleaned_data["themes"],
             )
         except ValidationError as error:
+            refused = _refused(request, project, error, back="projects:edit")
+            if refused:
+                return refused
             form.add_error(None, error)
         else:
             messages.success(request, _("The project was saved."))
@@ -173,17 +215,23 @@ def _members_page(request, project, *, add_form=None, role_form=None, status=200
 
 
 @login_required
-def member_list(request, slug):
-    project = _editable_project(request, slug)
+@for_leads
+def member_list(request, project):
     if request.method != "POST":
         return _members_page(request, project)
     form = MemberAddForm(request.POST, project=project, prefix="add")
     if form.is_valid():
         try:
             membership = services.project_member_add(
-                project=project, researcher=form.cleaned_data["researcher"], role=form.cleaned_data["role"]
+                project=project,
+                by=request.user,
+                researcher=form.cleaned_data["researcher"],
+                role=form.cleaned_data["role"],
             )
         except ValidationError as error:
+            refused = _refused(request, project, error, back="projects:members")
+            if refused:
+                return refused
             form.add_error(None, error)
         else:
             messages.success(
@@ -193,17 +241,33 @@ def member_list(request, slug):
     return _members_page(request, project, add_form=form)
 
 
+def _membership_or_gone(request, project, pk):
+    """The membership, or None after telling that it is gone (removed in another tab, say)."""
+    membership = project.memberships.select_related("researcher").filter(pk=pk).first()
+    if membership is None:
+        messages.error(request, services.membership_gone_message())
+        return None
+    membership.project = project
+    return membership
+
+
 @login_required
 @require_POST
-def member_change(request, slug, pk):
-    project = _editable_project(request, slug)
-    membership = get_object_or_404(project.memberships.select_related("researcher"), pk=pk)
-    membership.project = project
+@for_leads
+def member_change(request, project, pk):
+    membership = _membership_or_gone(request, project, pk)
+    if membership is None:
+        return redirect("projects:members", slug=project.slug)
     form = MemberRoleForm(request.POST, membership=membership, prefix=f"member-{membership.pk}")
     if form.is_valid():
         try:
-            services.project_member_change_role(membership=membership, role=form.cleaned_data["role"])
+            services.project_member_change_role(
+                membership=membership, by=request.user, role=form.cleaned_data["role"]
+            )
         except ValidationError as error:
+            refused = _refused(request, project, error, back="projects:members")
+            if refused:
+                return refused
             form.add_error(None, error)
         else:
             messages.success(
@@ -215,12 +279,17 @@ def member_change(request, slug, pk):
 
 @login_required
 @require_POST
-def member_remove(request, slug, pk):
-    project = _editable_project(request, slug)
-    membership = get_object_or_404(project.memberships.select_related("researcher"), pk=pk)
+@for_leads
+def member_remove(request, project, pk):
+    membership = _membership_or_gone(request, project, pk)
+    if membership is None:
+        return redirect("projects:members", slug=project.slug)
     try:
-        services.project_member_remove(membership=membership)
+        services.project_member_remove(membership=membership, by=request.user)
     except ValidationError as error:
+        refused = _refused(request, project, error, back="projects:members")
+        if refused:
+            return refused
         for message in error.messages:
             messages.error(request, message)
     else:
@@ -235,13 +304,16 @@ def _output_values(form) -> dict:
 
 
 @login_required
-def output_list(request, slug):
-    project = _editable_project(request, slug)
+@for_leads
+def output_list(request, project):
     form = OutputForm(request.POST or None, instance=ProjectOutput(project=project))
     if request.method == "POST" and form.is_valid():
         try:
-            services.project_output_add(project=project, **_output_values(form))
+            services.project_output_add(project=project, by=request.user, **_output_values(form))
         except ValidationError as error:
+            refused = _refused(request, project, error, back="projects:outputs")
+            if refused:
+                return refused
             form.add_error(None, error)
         else:
             messages.success(request, _("The output was added."))
@@ -250,15 +322,30 @@ def output_list(request, slug):
     return render(request, "projects/edit_outputs.html", context)
 
 
+def _output_or_gone(request, project, pk):
+    """The output; a POST about one deleted in the meantime goes back to the list with a message."""
+    output = project.outputs.filter(pk=pk).first()
+    if output is None:
+        if request.method != "POST":
+            raise Http404
+        messages.error(request, services.output_gone_message())
+    return output
+
+
 @login_required
-def output_change(request, slug, pk):
-    project = _editable_project(request, slug)
-    output = get_object_or_404(project.outputs, pk=pk)
+@for_leads
+def output_change(request, project, pk):
+    output = _output_or_gone(request, project, pk)
+    if output is None:
+        return redirect("projects:outputs", slug=project.slug)
     form = OutputForm(request.POST or None, instance=output)
     if request.method == "POST" and form.is_valid():
         try:
-            services.project_output_update(output=output, **_output_values(form))
+            services.project_output_update(output=output, by=request.user, **_output_values(form))
         except ValidationError as error:
+            refused = _refused(request, project, error, back="projects:outputs")
+            if refused:
+                return refused
             form.add_error(None, error)
         else:
             messages.success(request, _("The output was saved."))
@@ -268,11 +355,21 @@ def output_change(request, slug, pk):
 
 
 @login_required
-def output_delete(request, slug, pk):
-    project = _editable_project(request, slug)
-    output = get_object_or_404(project.outputs, pk=pk)
+@for_leads
+def output_delete(request, project, pk):
+    output = _output_or_gone(request, project, pk)
+    if output is None:
+        return redirect("projects:outputs", slug=project.slug)
     if request.method == "POST":
-        services.project_output_delete(output=output)
+        try:
+            services.project_output_delete(output=output, by=request.user)
+        except ValidationError as error:
+            refused = _refused(request, project, error, back="projects:outputs")
+            if refused:
+                return refused
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("projects:outputs", slug=project.slug)
         messages.success(request, _("The output “%(title)s” was deleted.") % {"title": output.title})
         return redirect("projects:outputs", slug=project.slug)
     return render(

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from hubsite.pagecache import changes_public_pages
 
-from .models import Researcher, Theme
+from .models import Institution, Researcher, Theme
 
 # Fields the person fills in on their own profile (everything else is staff's or the system's).
 PROFILE_FIELDS = (
@@ -142,11 +142,63 @@ def researcher_profile_create(
         )
     values = {name: value for name, value in fields.items() if name in PROFILE_FIELDS}
     researcher = Researcher(user=user, email=email, **values)
-    researcher.slug = unique_slug(model=Researcher, text=researcher.name, fallback="researcher")
-    researcher.full_clean()
-    researcher.save()
+    researcher.full_clean(exclude=["slug"])
+    _save_with_free_slug(researcher, text=researcher.name, fallback="researcher")
     researcher.themes.set(themes)
     return researcher
+
+
+def _save_with_free_slug(researcher: Researcher, *, text: str, fallback: str) -> Researcher:
+    """Save a new researcher under a slug no row uses. Two people of the same name signing up at
+    the same moment both find the same slug free: the unique index lets one through, and the
+    other takes the next slug (in a savepoint, so the caller's transaction goes on)."""
+    for _attempt in range(5):
+        researcher.slug = unique_slug(model=Researcher, text=text, fallback=fallback)
+        try:
+            with transaction.atomic():
+                researcher.save()
+        except IntegrityError:
+            if not Researcher.objects.filter(slug=researcher.slug).exists():
+                raise
+        else:
+            return researcher
+    raise ValidationError(_("Many people are signing up at this moment; please try again."), code="busy")
+
+
+@transaction.atomic
+def researcher_profile_ensure(
+    *, user: AbstractBaseUser, name: str = "", institution: Institution | None = None
+) -> Researcher:
+    """The researcher behind an account, for people who act before they have made a profile (a
+    visitor's first stay): their own; else the unlinked record that carries their verified
+    address (staff made it), now linked; else a new visiting researcher.
+
+    Decided under the account row's lock, so a form sent twice at once makes one profile.
+    """
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    existing = Researcher.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    verified = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+    if verified:
+        match = (
+            Researcher.objects.select_for_update()
+            .filter(user__isnull=True, anonymised_at__isnull=True)
+            .with_email(user.email)
+            .first()
+        )
+        if match is not None:
+            match.user = user
+            match.save(update_fields=["user", "updated"])
+            return match
+    researcher = Researcher(
+        user=user,
+        name=name or user.email,
+        email="" if Researcher.objects.with_email(user.email).exists() else user.email,
+        institution=institution,
+        is_visiting=True,
+    )
+    return _save_with_free_slug(researcher, text=name or user.email.split("@")[0], fallback="visitor")
 
 
 @transaction.atomic

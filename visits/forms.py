@@ -160,6 +160,8 @@ class VisitForm(forms.ModelForm):
                 researcher=self.researcher, first_day=first_day, last_day=last_day
             ):
                 self.add_error(None, problem)
+        for problem in services.pending_stay_problems(researcher=self.researcher):
+            self.add_error(None, problem)
         host = data.get("host")
         if host is not None:
             for problem in services.host_problems(researcher=self.researcher, host=host):
@@ -205,12 +207,29 @@ class AvailabilityForm(forms.Form):
 
 
 class HostAnswerForm(forms.Form):
+    """The host's answer through their link. There is no default: a post without exactly one of
+    the two answers is refused with a message, and the link is not used up."""
+
+    ENDORSE, DECLINE = "endorse", "decline"
+    CHOOSE = _("Choose your answer: endorse the stay or decline it.")
+
+    answer = forms.ChoiceField(
+        label=_("Your answer"),
+        choices=[(ENDORSE, _("Endorse the stay")), (DECLINE, _("Decline"))],
+        error_messages={"required": CHOOSE, "invalid_choice": CHOOSE},
+    )
     note = forms.CharField(
         label=_("Note (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Staff and, if you decline, the visitor will read it."),
     )
+
+    def clean_answer(self):
+        # Two different answers in one post (a crafted request) are no answer at all.
+        if len(set(self.data.getlist(self.add_prefix("answer")))) > 1:
+            raise ValidationError(self.CHOOSE, code="two_answers")
+        return self.cleaned_data["answer"]
 
 
 class ExtensionForm(forms.Form):

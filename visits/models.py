@@ -65,6 +65,10 @@ class VisitQuerySet(models.QuerySet):
     def holding_desks(self):
         return self.filter(status__in=Visit.DESK_HOLDING)
 
+    def pending(self):
+        """Stays waiting for an answer: from the host (submitted) or from staff (endorsed)."""
+        return self.filter(status__in=[Visit.Status.SUBMITTED, Visit.Status.ENDORSED])
+
     def overlapping(self, first_day: dt.date, last_day: dt.date):
         return self.filter(first_day__lte=last_day, last_day__gte=first_day)
 

@@ -1,6 +1,11 @@
 """Every write on stays that has a rule: registration, the host's endorsement, approval against the
 desks, the status moves, extensions and reminders. Keyword-only, transactional; mail after commit
 through the outbox.
+
+Each service decides who may act (the visitor for their own stay, the holder of the host's link,
+staff for their decisions) and whether its rows still exist under the lock of its write (the
+visitor's researcher row for a registration, the stay row for everything about a stay), so a lost
+race is answered with a message, never a server error.
 """
 
 import calendar
@@ -10,6 +15,7 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,12 +24,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from events.models import Event, EventSpeaker, Series
 from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
 from projects.models import Project
 from researchers.models import Institution, Researcher
+from researchers.services import researcher_profile_ensure
 
 from .feeds import stay_ics
 from .models import ArrivalsFeedToken, DeskAllocation, Extension, Visit, VisitStatusChange, Workspace
@@ -46,6 +54,10 @@ def extension_deadline_days() -> int:
 
 def visitor_series_slug() -> str:
     return settings.VISITOR_SERIES_SLUG
+
+
+def max_pending_stays() -> int:
+    return settings.VISIT_MAX_PENDING_PER_PERSON
 
 
 # --- Status machine -------------------------------------------------------------------------
@@ -98,7 +110,22 @@ def _move(visit: Visit, to: str, *, by=None, by_name: str = "", note: str = "") 
 
 
 def _locked(visit: Visit) -> Visit:
-    return Visit.objects.select_for_update().get(pk=visit.pk)
+    locked = Visit.objects.select_for_update().filter(pk=visit.pk).first()
+    if locked is None:
+        raise ValidationError(_("This stay no longer exists."), code="gone")
+    return locked
+
+
+def _require_staff(by) -> None:
+    if by is None or not by.is_authenticated or not by.is_staff:
+        raise ValidationError(_("Only the hub staff can decide this."), code="not_staff")
+
+
+def _require_visitor(visit: Visit, by) -> None:
+    """`visit` is locked: its visitor's account is read under the lock of the write."""
+    owner = Researcher.objects.filter(pk=visit.researcher_id).values_list("user_id", flat=True).first()
+    if by is None or not by.is_authenticated or owner != by.pk:
+        raise ValidationError(_("Only the visitor can change their own stay."), code="not_visitor")
 
 
 # --- Dates and desks ------------------------------------------------------------------------
@@ -182,6 +209,28 @@ def project_problems(*, host: Researcher, project: Project | None) -> list[str]:
             % {"project": project.title, "host": host.name}
         ]
     return []
+
+
+def pending_stay_problems(*, researcher: Researcher | None) -> list[str]:
+    """A person may have at most VISIT_MAX_PENDING_PER_PERSON stays waiting for their host or staff."""
+    if researcher is None or not researcher.pk:
+        return []
+    pending = Visit.objects.filter(researcher=researcher).pending().count()
+    limit = max_pending_stays()
+    if pending < limit:
+        return []
+    return [
+        ngettext(
+            "You already have %(count)s stay waiting for an answer from your host or the hub staff, "
+            "the most one person can have at once. Withdraw it, or wait for the answer, before you "
+            "register another.",
+            "You already have %(count)s stays waiting for an answer from your host or the hub staff, "
+            "the most one person can have at once. Withdraw one, or wait for an answer, before you "
+            "register another.",
+            pending,
+        )
+        % {"count": pending}
+    ]
 
 
 def _used_by_day(workspaces, first_day: dt.date, last_day: dt.date) -> Counter:
@@ -304,39 +353,6 @@ def _ics_attachment(visit: Visit, *, as_host: bool = False) -> list[dict]:
 # --- Registration and the host --------------------------------------------------------------
 
 
-def visitor_profile_ensure(*, user, name: str = "", institution: Institution | None = None) -> Researcher:
-    """The researcher behind an account, linked or created, for people who register before having a
-    profile. An existing unlinked researcher is linked only through a verified e-mail address.
-    """
-    existing = Researcher.objects.filter(user=user).first()
-    if existing is not None:
-        return existing
-    from allauth.account.models import EmailAddress
-
-    verified = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
-    with transaction.atomic():
-        if verified:
-            match = Researcher.objects.select_for_update().filter(email__iexact=user.email, user=None).first()
-            if match is not None:
-                match.user = user
-                match.save(update_fields=["user", "updated"])
-                return match
-        base = slugify(name or user.email.split("@")[0])[:100] or "visitor"
-        slug, n = base, 1
-        while Researcher.objects.filter(slug=slug).exists():
-            n += 1
-            slug = f"{base}-{n}"
-        email = user.email if not Researcher.objects.filter(email__iexact=user.email).exists() else ""
-        return Researcher.objects.create(
-            user=user,
-            name=name or user.email,
-            slug=slug,
-            email=email,
-            institution=institution,
-            is_visiting=True,
-        )
-
-
 def visit_register(
     *,
     researcher: Researcher,
@@ -350,19 +366,33 @@ def visit_register(
     today: dt.date | None = None,
     **details,
 ) -> Visit:
-    """A new stay, submitted. The host is asked to endorse it through a signed link; staff are told."""
-    problems = (
-        host_problems(researcher=researcher, host=host)
-        + project_problems(host=host, project=project)
-        + visit_date_problems(researcher=researcher, first_day=first_day, last_day=last_day, today=today)
-    )
-    if problems:
-        raise ValidationError(problems)
+    """A new stay, submitted. The host is asked to endorse it through a signed link; staff are told.
+
+    `by` is the account acting (None for the system, e.g. the demo data): a person registers stays
+    for themselves only. Every rule is checked under the lock of the visitor's researcher row, so
+    two tabs cannot both pass the overlap check or the bound on pending stays.
+    """
     with transaction.atomic():
-        # Serialise one person's registrations, so two tabs cannot both pass the overlap check.
-        Researcher.objects.select_for_update().get(pk=researcher.pk)
-        problems = visit_date_problems(
-            researcher=researcher, first_day=first_day, last_day=last_day, today=today
+        researcher = (
+            Researcher.objects.select_for_update(of=("self",))
+            .select_related("institution")
+            .filter(pk=researcher.pk)
+            .first()
+        )
+        if researcher is None:
+            raise ValidationError(_("This researcher profile no longer exists."), code="gone")
+        if by is not None and by.is_authenticated and researcher.user_id != by.pk:
+            raise ValidationError(_("You can register stays only for yourself."), code="not_visitor")
+        host = Researcher.objects.filter(pk=host.pk).first()
+        if host is None:
+            raise ValidationError(
+                _("Your host's profile no longer exists: choose another host."), code="gone"
+            )
+        problems = (
+            host_problems(researcher=researcher, host=host)
+            + project_problems(host=host, project=project)
+            + visit_date_problems(researcher=researcher, first_day=first_day, last_day=last_day, today=today)
+            + pending_stay_problems(researcher=researcher)
         )
         if problems:
             raise ValidationError(problems)
@@ -396,8 +426,17 @@ def visit_register(
     return visit
 
 
+def visit_submit(*, by, name: str = "", institution: Institution | None = None, **stay) -> Visit:
+    """A signed-in person sends the stay form: their researcher profile (made now if they have
+    none) and the stay, in one transaction, so a refused stay leaves no new profile behind."""
+    with transaction.atomic():
+        researcher = researcher_profile_ensure(user=by, name=name, institution=institution)
+        return visit_register(researcher=researcher, by=by, **stay)
+
+
 def visit_endorsement_resend(*, visit: Visit, by) -> Visit:
     """A new link for the host (an expired or lost one): the previous link stops working."""
+    _require_staff(by)
     with transaction.atomic():
         visit = _locked(visit)
         if visit.status != S.SUBMITTED:
@@ -450,12 +489,18 @@ def visit_for_endorsement_token(token: str) -> Visit:
 
 def visit_host_answer(*, token: str, endorse: bool, note: str = "", by=None) -> Visit:
     """The host endorses or declines through their signed link, which works once."""
-    visit = visit_for_endorsement_token(token)
+    linked = visit_for_endorsement_token(token)
     with transaction.atomic():
-        visit = _locked(visit)
-        # Checked again under the lock: two clicks of the same link cannot both count.
+        visit = _locked(linked)
+        # Checked again under the lock: two clicks of the same link cannot both count, and a link
+        # that staff replaced a moment ago no longer works.
         if visit.endorsement_used_at is not None:
             raise ValidationError(_("This link has already been used: the stay was answered."), code="used")
+        if visit.endorsement_nonce != linked.endorsement_nonce:
+            raise ValidationError(
+                _("This link was replaced by a newer one: use the link in the latest e-mail."),
+                code="replaced",
+            )
         _move(visit, S.ENDORSED if endorse else S.DECLINED, by=by, by_name=visit.host.name, note=note)
         visit.endorsement_used_at = timezone.now()
         visit.host_note = note
@@ -481,6 +526,7 @@ def visit_approve(*, visit: Visit, by, workspace: Workspace | None = None, note:
     """Approve an endorsed stay: a desk on every day (unless none is needed), the visitor's mail
     with the .ics, and a draft seminar if they offered one.
     """
+    _require_staff(by)
     with transaction.atomic():
         visit = _locked(visit)
         if not visit_can_move(visit, S.APPROVED):
@@ -553,6 +599,7 @@ def _draft_seminar(visit: Visit) -> Event:
 
 @changes_public_pages
 def visit_decline(*, visit: Visit, by, note: str = "") -> Visit:
+    _require_staff(by)
     with transaction.atomic():
         visit = _locked(visit)
         _move(visit, S.DECLINED, by=by, note=note)
@@ -572,6 +619,7 @@ def visit_withdraw(*, visit: Visit, by, note: str = "") -> Visit:
     """The visitor withdraws; desks go back, the host and staff are told."""
     with transaction.atomic():
         visit = _locked(visit)
+        _require_visitor(visit, by)
         was_approved = visit.status == S.APPROVED
         _move(visit, S.WITHDRAWN, by=by, note=note)
         _release(visit, was_approved=was_approved)
@@ -588,6 +636,7 @@ def visit_cancel(*, visit: Visit, by, note: str) -> Visit:
     """Staff cancel a stay (before arrival); desks go back and the visitor gets the cancelled .ics."""
     if not note.strip():
         raise ValidationError(_("Say why the stay is cancelled: the visitor will read it."), code="no_reason")
+    _require_staff(by)
     with transaction.atomic():
         visit = _locked(visit)
         was_approved = visit.status == S.APPROVED
@@ -610,6 +659,7 @@ def visit_cancel(*, visit: Visit, by, note: str) -> Visit:
 @changes_public_pages
 def visit_check_in(*, visit: Visit, by, note: str = "", today: dt.date | None = None) -> Visit:
     today = today or hub_today()
+    _require_staff(by)
     with transaction.atomic():
         visit = _locked(visit)
         if visit_can_move(visit, S.CHECKED_IN) and not visit.first_day <= today <= visit.last_day:
@@ -628,6 +678,7 @@ def visit_check_in(*, visit: Visit, by, note: str = "", today: dt.date | None = 
 def visit_check_out(*, visit: Visit, by, note: str = "", today: dt.date | None = None) -> Visit:
     """Record the departure; leaving early frees the remaining desk-days and shortens the stay."""
     today = today or hub_today()
+    _require_staff(by)
     with transaction.atomic():
         visit = _locked(visit)
         _move(visit, S.COMPLETED, by=by, note=note)
@@ -653,6 +704,7 @@ def extension_request(
     today = today or hub_today()
     with transaction.atomic():
         visit = _locked(visit)
+        _require_visitor(visit, by)
         problems = []
         if visit.status not in (S.APPROVED, S.CHECKED_IN):
             problems.append(_("Only an approved stay can be extended."))
@@ -699,9 +751,10 @@ def extension_request(
 @changes_public_pages
 def extension_approve(*, extension: Extension, by, note: str = "") -> Extension:
     """Extend the stay after the same desk check, in the stay's own workspace."""
+    _require_staff(by)
     with transaction.atomic():
         visit = _locked(extension.visit)
-        extension = Extension.objects.select_for_update().get(pk=extension.pk)
+        extension = _locked_extension(extension)
         if extension.status != Extension.Status.REQUESTED:
             raise ValidationError(_("This extension request was already decided."), code="decided")
         if visit.status not in (S.APPROVED, S.CHECKED_IN):
@@ -749,11 +802,24 @@ def extension_approve(*, extension: Extension, by, note: str = "") -> Extension:
     return extension
 
 
+def _locked_extension(extension: Extension) -> Extension:
+    locked = (
+        Extension.objects.select_for_update(of=("self",))
+        .select_related("visit__researcher")
+        .filter(pk=extension.pk)
+        .first()
+    )
+    if locked is None:
+        raise ValidationError(_("This extension request no longer exists."), code="gone")
+    return locked
+
+
 def extension_decline(*, extension: Extension, by, note: str = "") -> Extension:
+    _require_staff(by)
     with transaction.atomic():
-        extension = (
-            Extension.objects.select_for_update().select_related("visit__researcher").get(pk=extension.pk)
-        )
+        # The stay first, then the request: the order extension_approve locks them in.
+        _locked(extension.visit)
+        extension = _locked_extension(extension)
         if extension.status != Extension.Status.REQUESTED:
             raise ValidationError(_("This extension request was already decided."), code="decided")
         extension.status = Extension.Status.DECLINED
@@ -841,6 +907,8 @@ def arrivals_feed_token_reset(*, user) -> ArrivalsFeedToken:
     if not user.is_staff:
         raise ValidationError(_("Only staff have an arrivals calendar."), code="not_staff")
     with transaction.atomic():
+        # The account row is the parent: two resets at once make one token, not a 500.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         ArrivalsFeedToken.objects.filter(user=user).delete()
         return ArrivalsFeedToken.objects.create(user=user)
 

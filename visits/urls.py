@@ -16,5 +16,6 @@ urlpatterns = [
     path("visits/<int:pk>/withdraw/", views.visit_withdraw, name="withdraw"),
     path("visits/<int:pk>/extend/", views.visit_extend, name="extend"),
     path("visits/<int:pk>/letter/", views.visit_letter, name="letter"),
+    path("visits/<int:pk>/letter.pdf", views.visit_letter_pdf, name="letter_pdf"),
     path("visits/<int:pk>/stay.ics", views.visit_ics, name="ics"),
 ]

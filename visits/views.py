@@ -16,9 +16,8 @@ from researchers.models import Researcher, Theme
 from . import charts, services
 from .feeds import arrivals_ics, stay_ics
 from .forms import AvailabilityForm, ExtensionForm, HostAnswerForm, VisitForm, WithdrawForm
+from .letter import letter_context, letter_open_to, letter_pdf
 from .models import ArrivalsFeedToken, Extension, Visit
-
-LETTER_STATUSES = (Visit.Status.APPROVED, Visit.Status.CHECKED_IN, Visit.Status.COMPLETED)
 
 
 def _researcher(user) -> Researcher | None:
@@ -83,15 +82,12 @@ def visit_new(request):
             }
             form = VisitForm(initial=initial, researcher=researcher, user=request.user)
         elif form.is_valid():
-            if researcher is None:
-                researcher = services.visitor_profile_ensure(
-                    user=request.user,
-                    name=form.cleaned_data["name"],
-                    institution=form.cleaned_data.get("home_institution"),
-                )
             try:
-                visit = services.visit_register(
-                    researcher=researcher, by=request.user, **form.service_arguments()
+                visit = services.visit_submit(
+                    by=request.user,
+                    name=form.cleaned_data.get("name", ""),
+                    institution=form.cleaned_data.get("home_institution"),
+                    **form.service_arguments(),
                 )
             except ValidationError as error:
                 for message in error.messages:
@@ -160,9 +156,7 @@ def visit_detail(request, pk: int):
             "is_visitor": is_visitor,
             "can_withdraw": can_withdraw,
             "can_extend": can_extend,
-            "show_letter": visit.needs_visa_letter
-            and visit.status in LETTER_STATUSES
-            and (is_visitor or request.user.is_staff),
+            "show_letter": letter_open_to(visit, request.user),
             "withdraw_form": WithdrawForm(),
         },
     )
@@ -204,13 +198,26 @@ def visit_extend(request, pk: int):
     )
 
 
+def _letter_visit(request, pk: int) -> Visit:
+    visit = _visible_visit(request, pk)
+    if not letter_open_to(visit, request.user):
+        raise Http404
+    return visit
+
+
 @login_required
 def visit_letter(request, pk: int):
-    visit = _visible_visit(request, pk)
-    allowed = visit.researcher.user_id == request.user.pk or request.user.is_staff
-    if not (allowed and visit.needs_visa_letter and visit.status in LETTER_STATUSES):
-        raise Http404
-    return render(request, "visits/letter.html", {"visit": visit})
+    visit = _letter_visit(request, pk)
+    return render(request, "visits/letter.html", {"visit": visit, **letter_context(visit)})
+
+
+@login_required
+def visit_letter_pdf(request, pk: int):
+    visit = _letter_visit(request, pk)
+    response = HttpResponse(letter_pdf(visit), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="invitation-letter-{visit.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
@@ -230,9 +237,9 @@ def endorse(request, token: str):
         visit = services.visit_for_endorsement_token(token)
     except ValidationError as error:
         return render(request, "visits/endorse_invalid.html", {"message": error.messages[0]}, status=400)
-    form = HostAnswerForm(request.POST or None)
+    form = HostAnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        endorse_it = request.POST.get("answer") == "endorse"
+        endorse_it = form.cleaned_data["answer"] == HostAnswerForm.ENDORSE
         try:
             visit = services.visit_host_answer(
                 token=token, endorse=endorse_it, note=form.cleaned_data["note"], by=request.user

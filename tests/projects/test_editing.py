@@ -76,10 +76,18 @@ def test_a_researcher_who_is_not_a_lead_cannot_edit_any_part_of_the_project(clie
     member_user = UserFactory()
     membership = ProjectMemberFactory(project=project, researcher__user=member_user)
     output = ProjectOutputFactory(project=project)
-    for user in (UserFactory(), member_user):  # no researcher at all; an ordinary member
+    for user in (UserFactory(), ResearcherFactory(user=UserFactory()).user):  # not members
         client.force_login(user)
         for method, url in edit_urls(project, membership.pk, output.pk):
             assert getattr(client, method)(url).status_code == 404, (method, url)
+    # A member knows the project exists: they are sent to its page and told why.
+    client.force_login(member_user)
+    for method, url in edit_urls(project, membership.pk, output.pk):
+        response = getattr(client, method)(url, follow=True)
+        assert response.redirect_chain == [(f"/projects/{project.slug}/", 302)], (method, url)
+        assert [str(m) for m in response.context["messages"]] == [
+            "You are not a lead of this project (any more), so you cannot change it."
+        ]
     assert ProjectOutput.objects.filter(pk=output.pk).exists()
     assert ProjectMember.objects.filter(pk=membership.pk).exists()
 

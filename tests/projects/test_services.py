@@ -11,10 +11,16 @@ from tests.factories import (
     ProjectMemberFactory,
     ProjectOutputFactory,
     ResearcherFactory,
+    StaffFactory,
     ThemeFactory,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff():
+    return StaffFactory()
 
 
 def test_project_create_makes_the_lead_a_member_with_the_role_lead():
@@ -55,60 +61,66 @@ def test_project_end_before_start_is_refused_by_the_database_too():
         project.save()
 
 
-def test_project_update_changes_texts_and_themes():
+def test_project_update_changes_texts_and_themes(staff):
     project = ProjectFactory()
     theme = ThemeFactory()
-    updated = services.project_update(project=project, changes={"summary": "New **summary**"}, themes=[theme])
+    updated = services.project_update(
+        by=staff, project=project, changes={"summary": "New **summary**"}, themes=[theme]
+    )
     project.refresh_from_db()
     assert project.summary == "New **summary**"
     assert list(updated.themes.all()) == [theme]
 
 
-def test_project_update_refuses_fields_leads_may_not_change():
+def test_project_update_refuses_fields_leads_may_not_change(staff):
     project = ProjectFactory()
     with pytest.raises(ValueError, match="is_public"):
-        services.project_update(project=project, changes={"is_public": False})
+        services.project_update(by=staff, project=project, changes={"is_public": False})
 
 
-def test_project_member_add_refuses_the_same_researcher_twice():
+def test_project_member_add_refuses_the_same_researcher_twice(staff):
     member = ProjectMemberFactory(researcher__name="Bo Kim")
     with pytest.raises(ValidationError) as error:
-        services.project_member_add(project=member.project, researcher=member.researcher)
+        services.project_member_add(by=staff, project=member.project, researcher=member.researcher)
     assert error.value.message_dict == {"researcher": ["Bo Kim is already a member of this project."]}
 
 
-def test_project_member_add_as_lead_needs_a_hub_member():
+def test_project_member_add_as_lead_needs_a_hub_member(staff):
     project = ProjectFactory()
     outsider = ResearcherFactory(is_hub_member=False, name="Ann Other")
     with pytest.raises(ValidationError) as error:
-        services.project_member_add(project=project, researcher=outsider, role=ProjectMember.Role.LEAD)
+        services.project_member_add(
+            by=staff, project=project, researcher=outsider, role=ProjectMember.Role.LEAD
+        )
     assert error.value.message_dict == {
         "role": ["Ann Other is not a hub member; only hub members can lead a project."]
     }
 
 
-def test_project_member_remove_refuses_the_lead():
+def test_project_member_remove_refuses_the_lead(staff):
     project = ProjectFactory()
     lead_membership = project.memberships.get(researcher=project.lead)
     with pytest.raises(ValidationError) as error:
-        services.project_member_remove(membership=lead_membership)
+        services.project_member_remove(by=staff, membership=lead_membership)
     assert error.value.messages == ["The project lead cannot be removed; staff can name another lead first."]
     assert project.memberships.count() == 1
 
 
-def test_project_member_change_role_refuses_to_demote_the_lead():
+def test_project_member_change_role_refuses_to_demote_the_lead(staff):
     project = ProjectFactory()
     lead_membership = project.memberships.get(researcher=project.lead)
     with pytest.raises(ValidationError) as error:
-        services.project_member_change_role(membership=lead_membership, role=ProjectMember.Role.MEMBER)
+        services.project_member_change_role(
+            by=staff, membership=lead_membership, role=ProjectMember.Role.MEMBER
+        )
     assert error.value.message_dict == {
         "role": ["The project lead keeps the role “Lead”; staff can name another lead."]
     }
 
 
-def test_project_member_remove_deletes_an_ordinary_member():
+def test_project_member_remove_deletes_an_ordinary_member(staff):
     member = ProjectMemberFactory()
-    services.project_member_remove(membership=member)
+    services.project_member_remove(by=staff, membership=member)
     assert list(member.project.memberships.values_list("researcher", flat=True)) == [member.project.lead_id]
 
 
@@ -122,9 +134,10 @@ def test_project_lead_sync_makes_a_new_lead_a_lead_member():
     assert project.memberships.get(researcher=new_lead).role == "lead"
 
 
-def test_project_output_add_normalises_the_doi_and_arxiv_id():
+def test_project_output_add_normalises_the_doi_and_arxiv_id(staff):
     project = ProjectFactory()
     output = services.project_output_add(
+        by=staff,
         project=project,
         kind="paper",
         title="A paper",
@@ -135,12 +148,12 @@ def test_project_output_add_normalises_the_doi_and_arxiv_id():
     assert (output.doi, output.arxiv_id) == ("10.1000/abc", "2101.00001v2")
 
 
-def test_project_output_add_refuses_a_doi_already_recorded_naming_the_project():
+def test_project_output_add_refuses_a_doi_already_recorded_naming_the_project(staff):
     ProjectOutputFactory(doi="10.1000/abc", project__title="Scaling Korean")
     other = ProjectFactory()
     with pytest.raises(ValidationError) as error:
         services.project_output_add(
-            project=other, kind="paper", title="Again", year=2025, doi="DOI:10.1000/ABC"
+            by=staff, project=other, kind="paper", title="Again", year=2025, doi="DOI:10.1000/ABC"
         )
     assert error.value.message_dict == {
         "doi": ["This DOI is already recorded for the project “Scaling Korean”."]
@@ -148,17 +161,17 @@ def test_project_output_add_refuses_a_doi_already_recorded_naming_the_project():
     assert ProjectOutput.objects.count() == 1
 
 
-def test_project_output_update_keeps_its_own_doi():
+def test_project_output_update_keeps_its_own_doi(staff):
     output = ProjectOutputFactory(doi="10.1000/abc")
-    updated = services.project_output_update(output=output, title="Renamed", doi="10.1000/ABC")
+    updated = services.project_output_update(by=staff, output=output, title="Renamed", doi="10.1000/ABC")
     assert (updated.title, updated.doi) == ("Renamed", "10.1000/abc")
 
 
-def test_project_output_add_refuses_a_malformed_doi_and_arxiv_id():
+def test_project_output_add_refuses_a_malformed_doi_and_arxiv_id(staff):
     project = ProjectFactory()
     with pytest.raises(ValidationError) as error:
         services.project_output_add(
-            project=project, kind="paper", title="x", year=2025, doi="1000/abc", arxiv_id="21.1"
+            by=staff, project=project, kind="paper", title="x", year=2025, doi="1000/abc", arxiv_id="21.1"
         )
     assert sorted(error.value.message_dict) == ["arxiv_id", "doi"]
 

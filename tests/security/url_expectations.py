@@ -328,6 +328,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "visits/<int:pk>/withdraw/": Expect(302, 405, 405, 405, 405, url=_visit_url),  # POST only
     "visits/<int:pk>/extend/": Expect(302, 404, 404, 404, 404, url=_visit_url),  # the visitor only
     "visits/<int:pk>/letter/": Expect(302, 404, 404, 404, 200, url=_visit_url),
+    "visits/<int:pk>/letter.pdf": Expect(302, 404, 404, 404, 200, url=_visit_url),  # as the print page
     "visits/<int:pk>/stay.ics": Expect(302, 404, 404, 404, 200, url=_visit_url),
     # The activity report (reports): staff only; anonymous -> sign in, signed-in non-staff -> 403.
     "report/": Expect(302, 403, 403, 403, 200),

@@ -111,7 +111,7 @@ def test_admin_changelist_query_count_is_the_same_for_one_and_many(
 def test_admin_extension_actions(admin_client, approved, today):
     visit = approved(**days(today, 1, 20))
     extension = services.extension_request(
-        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=3), reason="x", by=None
+        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=3), reason="x", by=visit.researcher.user
     )
     post_action(admin_client, "approve", [extension], url="admin:visits_extension_changelist")
     extension.refresh_from_db()
@@ -125,7 +125,7 @@ def test_seminar_warning_for_a_withdrawn_visitor(endorsed, staff, workspace, tod
     visit = services.visit_approve(
         visit=endorsed(offers_seminar=True, seminar_title="T", **days(today, 3, 5)), by=staff
     )
-    services.visit_withdraw(visit=visit, by=None)
+    services.visit_withdraw(visit=visit, by=visit.researcher.user)
     assert services.visit_seminar_warnings(visit.seminar_event) == [
         f"{visit.researcher.name}'s stay is “Withdrawn”: they may not be at the hub for this seminar."
     ]

@@ -116,8 +116,59 @@ def test_staff_send_a_new_host_link_and_the_old_one_stops_working(admin_client):
     assert admin_client.get(new_url.removeprefix("http://127.0.0.1:8000")).status_code == 200
 
 
-def test_a_new_host_link_after_the_answer_is_refused(admin_client):
+def test_a_new_host_link_after_the_answer_is_refused(admin_client, admin_user):
     visit = VisitFactory(status=Visit.Status.ENDORSED)
     with pytest.raises(ValidationError) as error:
-        services.visit_endorsement_resend(visit=visit, by=None)
+        services.visit_endorsement_resend(visit=visit, by=admin_user)
     assert error.value.messages == ["The host has already answered: this stay is “Endorsed by the host”."]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"note": "Happy to host"},
+        {"answer": ""},
+        {"answer": "yes"},
+        {"answer": "Endorse"},
+        {"answer": " endorse "},
+        {"answer": "endorsed"},
+        {"answer": ["endorse", "decline"]},
+        {"answer": ["decline", "endorse"], "note": "Which one?"},
+    ],
+    ids=[
+        "nothing",
+        "a-note-only",
+        "empty",
+        "unknown",
+        "other-case",
+        "spaces",
+        "near-miss",
+        "both",
+        "both-reversed",
+    ],
+)
+def test_an_endorsement_without_exactly_one_answer_is_refused_and_the_link_still_works(client, data):
+    visit = VisitFactory()
+    url = endorse_url(visit)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "answer": ["Choose your answer: endorse the stay or decline it."]
+    }
+    assert "Choose your answer: endorse the stay or decline it." in response.content.decode()
+    visit.refresh_from_db()
+    assert (visit.status, visit.endorsement_used_at, visit.host_note) == (Visit.Status.SUBMITTED, None, "")
+    assert visit.history.count() == 0
+    assert OutboxMessage.objects.count() == 0
+    # Nothing was used up: the same link still takes a real answer.
+    assert client.post(url, {"answer": "endorse"}).status_code == 200
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.ENDORSED
+
+
+def test_the_endorsement_page_offers_two_answers_and_no_default(client):
+    page = client.get(endorse_url(VisitFactory())).content.decode()
+    assert page.count('name="answer"') == 2
+    assert 'value="endorse"' in page and 'value="decline"' in page
+    assert "checked" not in page

@@ -27,7 +27,7 @@ def test_the_uid_stays_and_the_sequence_rises_when_the_dates_change(approved, st
     visit = approved(**days(today, 1, 20))
     before = Calendar.from_ical(stay_ics(visit)).walk("VEVENT")[0]
     extension = services.extension_request(
-        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=2), reason="x", by=None
+        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=2), reason="x", by=visit.researcher.user
     )
     services.extension_approve(extension=extension, by=staff)
     visit.refresh_from_db()
@@ -53,6 +53,6 @@ def test_personal_feed_vevents_hold_own_stays_and_hosted_visitors(approved, toda
 
 def test_a_withdrawn_stay_stays_in_the_feed_as_cancelled_with_a_higher_sequence(approved, today):
     visit = approved(**days(today, 3, 3))
-    services.visit_withdraw(visit=visit, by=None)
+    services.visit_withdraw(visit=visit, by=visit.researcher.user)
     [event] = stay_vevents_for_user(visit.researcher.user)
     assert (str(event["status"]), event["sequence"]) == ("CANCELLED", 1)

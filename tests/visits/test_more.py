@@ -46,7 +46,7 @@ def test_a_workspace_set_by_staff_before_approval_is_used(endorsed, staff, works
 def test_the_host_link_of_a_withdrawn_stay_says_so(client):
     visit = VisitFactory()
     url = reverse("visits:endorse", args=[services.visit_endorsement_token(visit)])
-    services.visit_withdraw(visit=visit, by=None)
+    services.visit_withdraw(visit=visit, by=visit.researcher.user)
     response = client.post(url, {"answer": "endorse"})
     assert response.status_code == 400
     assert "This stay is “Withdrawn”, so it cannot be endorsed." in response.content.decode()
@@ -55,7 +55,7 @@ def test_the_host_link_of_a_withdrawn_stay_says_so(client):
 def test_no_extension_reminder_while_a_request_is_waiting(approved, today):
     visit = approved(**days(today, 0, 40))
     services.extension_request(
-        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=5), reason="x", by=None
+        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=5), reason="x", by=visit.researcher.user
     )
     OutboxMessage.objects.all().delete()
     services.visit_reminders_send(today=visit.last_day - dt.timedelta(days=10))
@@ -78,7 +78,10 @@ def test_workspace_and_extension_changelists_query_counts(
     for n in range(count):
         visit = approved(**days(today, 1 + n * 30, 20))
         services.extension_request(
-            visit=visit, new_last_day=visit.last_day + dt.timedelta(days=1), reason="x", by=None
+            visit=visit,
+            new_last_day=visit.last_day + dt.timedelta(days=1),
+            reason="x",
+            by=visit.researcher.user,
         )
     admin_client.get(reverse("admin:visits_workspace_changelist"))  # the counts include the staff MFA check
     with django_assert_num_queries(5):

@@ -66,7 +66,7 @@ def test_extension_reminder_while_an_extension_can_still_be_asked(approved, toda
 
 def test_no_reminders_for_withdrawn_stays(approved, today):
     visit = approved(**days(today, 3, 30))
-    services.visit_withdraw(visit=visit, by=None)
+    services.visit_withdraw(visit=visit, by=visit.researcher.user)
     OutboxMessage.objects.all().delete()
     assert services.visit_reminders_send(today=today) == []
 

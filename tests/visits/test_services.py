@@ -241,9 +241,9 @@ def test_withdrawing_an_approved_stay_frees_its_desks_and_tells_the_host(approve
 
 def test_withdrawing_twice_is_refused(approved, today):
     visit = approved(**days(today, 3, 3))
-    services.visit_withdraw(visit=visit, by=None)
+    services.visit_withdraw(visit=visit, by=visit.researcher.user)
     with pytest.raises(ValidationError) as error:
-        services.visit_withdraw(visit=visit, by=None)
+        services.visit_withdraw(visit=visit, by=visit.researcher.user)
     assert messages_of(error) == ["This stay is “Withdrawn”, so it cannot be withdrawn."]
 
 
@@ -336,7 +336,10 @@ def test_seminar_warnings_are_empty_for_an_ordinary_event():
 def test_extension_goes_through_the_desk_check_and_approval(approved, endorsed, staff, workspace, today):
     visit = approved(**days(today, 1, 20))
     extension = services.extension_request(
-        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=5), reason="More experiments", by=None
+        visit=visit,
+        new_last_day=visit.last_day + dt.timedelta(days=5),
+        reason="More experiments",
+        by=visit.researcher.user,
     )
     for _ in range(2):
         approved(**days(today, 23, 3))
@@ -347,7 +350,7 @@ def test_extension_goes_through_the_desk_check_and_approval(approved, endorsed, 
     assert messages_of(error) == [
         f"No free desk in Open lab on these days: {(today + dt.timedelta(days=24)).isoformat()}."
     ]
-    services.visit_withdraw(visit=blocker, by=None)
+    services.visit_withdraw(visit=blocker, by=blocker.researcher.user)
     services.extension_approve(extension=extension, by=staff)
     visit.refresh_from_db()
     assert visit.last_day == today + dt.timedelta(days=25)
@@ -359,14 +362,19 @@ def test_extension_goes_through_the_desk_check_and_approval(approved, endorsed, 
 def test_extension_request_refusals(approved, today):
     visit = approved(**days(today, 1, 20))
     with pytest.raises(ValidationError) as error:
-        services.extension_request(visit=visit, new_last_day=visit.last_day, reason="x", by=None)
+        services.extension_request(
+            visit=visit, new_last_day=visit.last_day, reason="x", by=visit.researcher.user
+        )
     assert messages_of(error) == ["The new last day must be after the current last day."]
     services.extension_request(
-        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=1), reason="x", by=None
+        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=1), reason="x", by=visit.researcher.user
     )
     with pytest.raises(ValidationError) as error:
         services.extension_request(
-            visit=visit, new_last_day=visit.last_day + dt.timedelta(days=2), reason="x", by=None
+            visit=visit,
+            new_last_day=visit.last_day + dt.timedelta(days=2),
+            reason="x",
+            by=visit.researcher.user,
         )
     assert messages_of(error) == ["This stay already has an extension request waiting."]
     assert Extension.objects.count() == 1
@@ -377,16 +385,21 @@ def test_extension_must_be_asked_before_the_deadline(approved, today):
     late = visit.last_day - dt.timedelta(days=6)
     with pytest.raises(ValidationError) as error:
         services.extension_request(
-            visit=visit, new_last_day=visit.last_day + dt.timedelta(days=3), reason="x", by=None, today=late
+            visit=visit,
+            new_last_day=visit.last_day + dt.timedelta(days=3),
+            reason="x",
+            by=visit.researcher.user,
+            today=late,
         )
     deadline = (visit.last_day - dt.timedelta(days=7)).isoformat()
     assert messages_of(error) == [f"Extensions must be asked by {deadline}, 7 days before the last day."]
 
 
 def test_extension_of_a_submitted_stay_is_refused():
+    visit = VisitFactory()
     with pytest.raises(ValidationError) as error:
         services.extension_request(
-            visit=VisitFactory(), new_last_day=dt.date(2100, 1, 1), reason="x", by=None
+            visit=visit, new_last_day=dt.date(2100, 1, 1), reason="x", by=visit.researcher.user
         )
     assert messages_of(error)[0] == "Only an approved stay can be extended."
 
@@ -407,3 +420,80 @@ def test_visitor_counts_by_institution_count_approved_stays_by_institution_at_th
 
     counted = Institution.objects.filter(pk__in=[mila.pk, inria.pk]).order_by("pk").with_stay_count()
     assert [i.stay_count for i in counted] == [2, 1]
+
+
+# --- who may act, decided in the service under the lock of its write --------------------------
+
+STAFF_DECISIONS = {
+    "approve": lambda visit, by: services.visit_approve(visit=visit, by=by),
+    "decline": lambda visit, by: services.visit_decline(visit=visit, by=by),
+    "cancel": lambda visit, by: services.visit_cancel(visit=visit, by=by, note="No desks."),
+    "check_in": lambda visit, by: services.visit_check_in(visit=visit, by=by),
+    "check_out": lambda visit, by: services.visit_check_out(visit=visit, by=by),
+    "resend_host_link": lambda visit, by: services.visit_endorsement_resend(visit=visit, by=by),
+}
+
+
+@pytest.mark.parametrize("decision", STAFF_DECISIONS)
+def test_every_staff_decision_on_a_stay_refuses_anyone_but_staff(decision, today):
+    visit = VisitFactory(status=Visit.Status.ENDORSED)
+    for by in (None, visit.researcher.user, visit.host.user):
+        with pytest.raises(ValidationError) as error:
+            STAFF_DECISIONS[decision](visit, by)
+        assert messages_of(error) == ["Only the hub staff can decide this."]
+    visit.refresh_from_db()
+    assert (visit.status, visit.history.count()) == (Visit.Status.ENDORSED, 0)
+
+
+@pytest.mark.parametrize("decision", ["approve", "decline"])
+def test_staff_decisions_on_an_extension_refuse_anyone_but_staff(decision, approved, today):
+    visit = approved(**days(today, 1, 20))
+    extension = services.extension_request(
+        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=2), reason="x", by=visit.researcher.user
+    )
+    action = services.extension_approve if decision == "approve" else services.extension_decline
+    for by in (None, visit.researcher.user):
+        with pytest.raises(ValidationError) as error:
+            action(extension=extension, by=by)
+        assert messages_of(error) == ["Only the hub staff can decide this."]
+    extension.refresh_from_db()
+    assert extension.status == Extension.Status.REQUESTED
+
+
+def test_only_the_visitor_withdraws_or_extends_their_stay(approved, staff, today):
+    visit = approved(**days(today, 1, 20))
+    for by in (None, visit.host.user, staff):
+        with pytest.raises(ValidationError) as error:
+            services.visit_withdraw(visit=visit, by=by)
+        assert messages_of(error) == ["Only the visitor can change their own stay."]
+        with pytest.raises(ValidationError) as error:
+            services.extension_request(
+                visit=visit, new_last_day=visit.last_day + dt.timedelta(days=2), reason="x", by=by
+            )
+        assert messages_of(error) == ["Only the visitor can change their own stay."]
+    visit.refresh_from_db()
+    assert (visit.status, visit.extensions.count()) == (Visit.Status.APPROVED, 0)
+
+
+def test_every_write_about_a_stay_that_no_longer_exists_says_so(staff, today):
+    visit = VisitFactory(status=Visit.Status.APPROVED, **days(today, 0, 20))
+    extension = Extension.objects.create(visit=visit, new_last_day=visit.last_day + dt.timedelta(days=2))
+    visitor = visit.researcher.user
+    token = services.visit_endorsement_token(visit)
+    Visit.objects.filter(pk=visit.pk).delete()
+    writes = [
+        *(lambda call=call: call(visit, staff) for call in STAFF_DECISIONS.values()),
+        lambda: services.visit_withdraw(visit=visit, by=visitor),
+        lambda: services.extension_request(
+            visit=visit, new_last_day=visit.last_day + dt.timedelta(days=5), reason="x", by=visitor
+        ),
+        lambda: services.extension_approve(extension=extension, by=staff),
+        lambda: services.extension_decline(extension=extension, by=staff),
+    ]
+    for write in writes:
+        with pytest.raises(ValidationError) as error:
+            write()
+        assert messages_of(error) == ["This stay no longer exists."]
+    with pytest.raises(ValidationError) as error:
+        services.visit_host_answer(token=token, endorse=True)
+    assert messages_of(error) == ["This link is not valid. Use the link from the e-mail as it is."]

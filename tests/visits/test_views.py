@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from hubsite.models import OutboxMessage
@@ -170,6 +171,102 @@ def test_registering_an_overlapping_stay_shows_the_message(client, today):
         f"You already have a stay from {visit.first_day.isoformat()} to {visit.last_day.isoformat()} "
         "that overlaps these dates."
     ]
+
+
+def test_a_refused_first_stay_leaves_no_profile_link_behind(client, today):
+    """One user action is one transaction: the service links the account to the record staff made
+    for this address, then refuses the stay (it overlaps a stay of that record); the link goes too."""
+    existing = ResearcherFactory(email="known@example.org")
+    earlier = VisitFactory(researcher=existing)
+    user = UserFactory(email="known@example.org")
+    client.force_login(user)
+    data = form_data(MemberFactory(), earlier.first_day, earlier.last_day, name="Known")
+    response = client.post(reverse("visits:new"), data)
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        f"You already have a stay from {earlier.first_day.isoformat()} to {earlier.last_day.isoformat()} "
+        "that overlaps these dates."
+    ]
+    existing.refresh_from_db()
+    assert existing.user is None
+    assert Researcher.objects.filter(user=user).exists() is False
+    assert Visit.objects.count() == 1
+
+
+def test_a_refused_first_stay_leaves_no_new_profile_behind(today):
+    user = UserFactory()
+    outsider = ResearcherFactory(is_hub_member=False, name="Not A Member")
+    with pytest.raises(ValidationError) as error:
+        services.visit_submit(
+            by=user,
+            name="New Person",
+            host=outsider,
+            purpose="x",
+            **days(today, 3, 3),
+        )
+    assert error.value.messages == ["Not A Member is not a hub member, so they cannot host a stay."]
+    assert Researcher.objects.filter(user=user).exists() is False
+
+
+PENDING_REFUSAL = (
+    "You already have 3 stays waiting for an answer from your host or the hub staff, the most one "
+    "person can have at once. Withdraw one, or wait for an answer, before you register another."
+)
+
+
+def test_registering_more_stays_than_may_wait_at_once_is_refused_on_the_form(client, today):
+    visitor = VisitorFactory()
+    for n, status in enumerate([Visit.Status.SUBMITTED, Visit.Status.ENDORSED, Visit.Status.SUBMITTED]):
+        VisitFactory(researcher=visitor, status=status, **days(today, 10 + 10 * n, 2))
+    client.force_login(visitor.user)
+    response = client.post(reverse("visits:new"), form_data(MemberFactory(), **days(today, 60, 2)))
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [PENDING_REFUSAL]
+    assert PENDING_REFUSAL in html(response)
+    assert Visit.objects.filter(researcher=visitor).count() == 3
+
+
+def test_the_service_keeps_the_bound_on_pending_stays_too(settings, today):
+    settings.VISIT_MAX_PENDING_PER_PERSON = 1
+    visitor = VisitorFactory()
+    VisitFactory(researcher=visitor, **days(today, 10, 2))
+    with pytest.raises(ValidationError) as error:
+        services.visit_register(
+            researcher=visitor, by=visitor.user, host=MemberFactory(), purpose="x", **days(today, 30, 2)
+        )
+    assert error.value.messages == [
+        "You already have 1 stay waiting for an answer from your host or the hub staff, the most one "
+        "person can have at once. Withdraw it, or wait for the answer, before you register another."
+    ]
+
+
+def test_answered_stays_do_not_count_against_the_bound_on_pending_stays(client, today):
+    visitor = VisitorFactory()
+    statuses = [
+        Visit.Status.SUBMITTED,
+        Visit.Status.ENDORSED,
+        Visit.Status.APPROVED,
+        Visit.Status.DECLINED,
+        Visit.Status.WITHDRAWN,
+        Visit.Status.CANCELLED,
+        Visit.Status.COMPLETED,
+    ]
+    for n, status in enumerate(statuses):
+        VisitFactory(researcher=visitor, status=status, **days(today, 10 + 10 * n, 2))
+    client.force_login(visitor.user)
+    response = client.post(reverse("visits:new"), form_data(MemberFactory(), **days(today, 100, 2)))
+    assert response.status_code == 302
+    assert Visit.objects.filter(researcher=visitor).pending().count() == 3
+
+
+def test_a_stay_is_registered_only_for_the_acting_person(today):
+    visitor, someone_else = VisitorFactory(), UserFactory()
+    with pytest.raises(ValidationError) as error:
+        services.visit_register(
+            researcher=visitor, by=someone_else, host=MemberFactory(), purpose="x", **days(today, 3, 2)
+        )
+    assert error.value.messages == ["You can register stays only for yourself."]
+    assert Visit.objects.count() == 0
 
 
 def test_visa_letter_needs_nationality_and_passport_name(client, today):
