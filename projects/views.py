@@ -68,7 +68,7 @@ def project_detail(request, slug):
     )
     memberships = sorted(
         project.memberships.select_related("researcher__institution"),
-        key=lambda m: (ROLE_ORDER[m.role], m.researcher.name.casefold()),
+        key=lambda m: (ROLE_ORDER[m.role], m.researcher.display_name.casefold()),
     )
     upcoming, past = _seminars(project.events, request.user)
     visitors_now, visitors_before = project_visitors(project)
@@ -152,7 +152,7 @@ def project_edit(request, slug):
 def _members_page(request, project, *, add_form=None, role_form=None, status=200):
     memberships = sorted(
         project.memberships.select_related("researcher__institution"),
-        key=lambda m: (ROLE_ORDER[m.role], m.researcher.name.casefold()),
+        key=lambda m: (ROLE_ORDER[m.role], m.researcher.display_name.casefold()),
     )
     rows = []
     for membership in memberships:
@@ -187,7 +187,8 @@ def member_list(request, slug):
             form.add_error(None, error)
         else:
             messages.success(
-                request, _("%(name)s was added to the project.") % {"name": membership.researcher.name}
+                request,
+                _("%(name)s was added to the project.") % {"name": membership.researcher.display_name},
             )
             return redirect("projects:members", slug=project.slug)
     return _members_page(request, project, add_form=form)
@@ -207,7 +208,7 @@ def member_change(request, slug, pk):
             form.add_error(None, error)
         else:
             messages.success(
-                request, _("The role of %(name)s was changed.") % {"name": membership.researcher.name}
+                request, _("The role of %(name)s was changed.") % {"name": membership.researcher.display_name}
             )
             return redirect("projects:members", slug=project.slug)
     return _members_page(request, project, role_form=form)
@@ -225,7 +226,8 @@ def member_remove(request, slug, pk):
             messages.error(request, message)
     else:
         messages.success(
-            request, _("%(name)s was removed from the project.") % {"name": membership.researcher.name}
+            request,
+            _("%(name)s was removed from the project.") % {"name": membership.researcher.display_name},
         )
     return redirect("projects:members", slug=project.slug)
 
