@@ -257,6 +257,12 @@ class Visit(models.Model):
             return institution.display_name
         return self.institution_name
 
+    @property
+    def institution_english(self) -> str:
+        """The institution's English name, for what is written in English whoever reads it (the
+        visa letter) or has no language (calendar feeds)."""
+        return self.institution_name or (self.institution.name if self.institution else "")
+
     def seminar_outside_stay_warning(self, event: Event | None = None) -> str:
         """Why the visitor may not be at the hub for their seminar, for staff; "" when all is well.
 
