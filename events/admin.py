@@ -148,7 +148,7 @@ class SeriesAdmin(admin.ModelAdmin):
                 add_service_errors(form, error)
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Generate sessions: %(series)s") % {"series": series.title},
+            "title": _("Generate sessions: %(series)s") % {"series": series.display_title},
             "series": series,
             "form": form,
             "plan": plan,
@@ -289,7 +289,7 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
         if warning:
             return format_html("<strong>{}</strong>", warning)
         return _("The seminar is within %(name)s's stay (%(first)s to %(last)s).") % {
-            "name": visit.researcher.name,
+            "name": visit.researcher.display_name,
             "first": visit.first_day.isoformat(),
             "last": visit.last_day.isoformat(),
         }
@@ -341,7 +341,7 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
                 service(event=event, by=request.user)
                 done += 1
             except ValidationError as error:
-                self.message_user(request, f"{event.title}: {_error_text(error)}", messages.ERROR)
+                self.message_user(request, f"{event.display_title}: {_error_text(error)}", messages.ERROR)
         if done:
             self.message_user(request, done_message(done), messages.SUCCESS)
 
@@ -467,7 +467,7 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
         ]
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Invitations: %(title)s") % {"title": event.title},
+            "title": _("Invitations: %(title)s") % {"title": event.display_title},
             "event": event,
             "form": form,
             "plan": plan,

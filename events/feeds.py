@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Sum
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hubsite import ical
+from hubsite.i18n import hub_name
 from hubsite.text import render_markdown
 
 from .models import Event, EventSpeaker, Registration
@@ -194,7 +194,7 @@ class NewEventsAtomFeed(Feed):
     title = gettext_lazy("New seminars and events")
 
     def subtitle(self):
-        return _("Events newly published by %(hub)s.") % {"hub": settings.HUB_NAME}
+        return _("Events newly published by %(hub)s.") % {"hub": hub_name()}
 
     def items(self):
         return (
@@ -206,8 +206,8 @@ class NewEventsAtomFeed(Feed):
 
     def item_title(self, item: Event) -> str:
         if item.is_cancelled:
-            return _("Cancelled: %(title)s") % {"title": item.title}
-        return item.title
+            return _("Cancelled: %(title)s") % {"title": item.display_title}
+        return item.display_title
 
     def item_description(self, item: Event) -> str:
         when = item.local_start.strftime("%Y-%m-%d %H:%M")

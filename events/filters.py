@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from hubsite.forms import ReaderLanguageModelChoiceField
 from researchers.models import Theme
 
 from .models import Event, Series
@@ -22,10 +23,10 @@ class EventFilterForm(forms.Form):
     WHEN_CHOICES = [("", _("Upcoming")), ("past", _("Past (archive)"))]
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    series = forms.ModelChoiceField(
+    series = ReaderLanguageModelChoiceField(
         label=_("Series"), queryset=Series.objects.public(), to_field_name="slug", required=False
     )
-    theme = forms.ModelChoiceField(
+    theme = ReaderLanguageModelChoiceField(
         label=_("Theme"), queryset=Theme.objects.all(), to_field_name="slug", required=False
     )
     kind = forms.ChoiceField(
@@ -49,8 +50,6 @@ class EventFilterForm(forms.Form):
         super().__init__(data if data is not None else {}, *args, **kwargs)
         self.fields["series"].empty_label = _("Any series")
         self.fields["theme"].empty_label = _("Any theme")
-        self.fields["theme"].label_from_instance = lambda theme: theme.display_name
-        self.fields["series"].label_from_instance = lambda series: series.display_title
 
     def _clean_day(self, name: str):
         value = self.cleaned_data.get(name)

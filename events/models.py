@@ -10,9 +10,9 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from hubsite.i18n import ReaderLanguageName
 from hubsite.validators import http_url_validator, validate_time_zone
 from researchers.models import Researcher, Theme
 
@@ -57,7 +57,7 @@ class SeriesQuerySet(models.QuerySet):
         return self.filter(is_public=True)
 
 
-class Series(models.Model):
+class Series(ReaderLanguageName, models.Model):
     class Weekday(models.IntegerChoices):
         MONDAY = 0, _("Monday")
         TUESDAY = 1, _("Tuesday")
@@ -110,9 +110,11 @@ class Series(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("events:series_detail", kwargs={"slug": self.slug})
 
+    NAME_FIELD = "title"  # display_name and display_title: the title in the reader's language
+
     @property
     def display_title(self) -> str:
-        return self.title_ko if self.title_ko and (get_language() or "").startswith("ko") else self.title
+        return self.display_name
 
 
 class EventQuerySet(models.QuerySet):
@@ -166,7 +168,7 @@ class EventQuerySet(models.QuerySet):
         )
 
 
-class Event(models.Model):
+class Event(ReaderLanguageName, models.Model):
     class Kind(models.TextChoices):
         SEMINAR = "seminar", _("Seminar")
         LECTURE = "lecture", _("Lecture")
@@ -291,9 +293,11 @@ class Event(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("events:detail", kwargs={"slug": self.slug})
 
+    NAME_FIELD = "title"  # display_name and display_title: the title in the reader's language
+
     @property
     def display_title(self) -> str:
-        return self.title_ko if self.title_ko and (get_language() or "").startswith("ko") else self.title
+        return self.display_name
 
     @property
     def is_cancelled(self) -> bool:

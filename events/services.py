@@ -33,6 +33,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from hubsite import ical
+from hubsite.i18n import in_language
 from hubsite.models import OutboxMessage
 from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
@@ -138,7 +139,7 @@ def _room_clash(event: Event) -> Event | None:
 def _clash_message(room: Room, clash: Event) -> str:
     return _("%(room)s is already booked for “%(title)s”, %(times)s.") % {
         "room": room.name,
-        "title": clash.title,
+        "title": clash.display_title,
         "times": format_local_range(clash),
     }
 
@@ -298,7 +299,7 @@ def event_publish(*, event: Event, by: Any = None) -> Event:
         if not current.is_draft:
             raise ValidationError(
                 _("“%(title)s” is %(status)s; only a draft can be published.")
-                % {"title": current.title, "status": current.get_status_display().lower()},
+                % {"title": current.display_title, "status": current.get_status_display().lower()},
                 code="not_draft",
             )
         _lock_room(current.room_id)
@@ -322,7 +323,7 @@ def event_cancel(*, event: Event, reason: str, by: Any = None) -> Event:
     with transaction.atomic():
         current = Event.objects.select_for_update().get(pk=event.pk)
         if current.is_cancelled:
-            raise ValidationError(_("“%(title)s” is already cancelled.") % {"title": current.title})
+            raise ValidationError(_("“%(title)s” is already cancelled.") % {"title": current.display_title})
         was_announced = not current.is_draft
         if was_announced:
             current.sequence += 1
@@ -1237,9 +1238,9 @@ def _researcher_invitees(researchers: models.QuerySet) -> list[Invitee]:
     for researcher in researchers.select_related("user").order_by("pk"):
         email = researcher.email or (researcher.user.email if researcher.user_id else "")
         if email:
-            invitees.append(
-                Invitee(email=email.lower(), name=researcher.name, language=researcher.preferred_language)
-            )
+            language = researcher.preferred_language
+            name = in_language(language, researcher.name, researcher.name_ko)
+            invitees.append(Invitee(email=email.lower(), name=name, language=language))
     return invitees
 
 
@@ -1265,9 +1266,17 @@ def invitation_audience(*, event: Event, audience: str) -> list[Invitee]:
                 user__researcher__anonymised_at__isnull=True,
             )
             .order_by("email")
-            .values_list("email", "user__researcher__name", "user__researcher__preferred_language")
+            .values_list(
+                "email",
+                "user__researcher__name",
+                "user__researcher__name_ko",
+                "user__researcher__preferred_language",
+            )
         )
-        return [Invitee(email=email, name=name, language=language) for email, name, language in addresses]
+        return [
+            Invitee(email=email, name=in_language(language, name, name_ko), language=language)
+            for email, name, name_ko, language in addresses
+        ]
     if audience == Audience.VISITORS:
         return _researcher_invitees(visitors_in_residence(event))
     if audience == Audience.PARTNERS:
@@ -1313,10 +1322,10 @@ def invitation_plan(
     for invitee in pasted:
         _merge_invitee(seen, invitee)
     known = {
-        email: (name, language)
-        for email, name, language in Researcher.objects.annotate(address=Lower("email"))
+        email: (in_language(language, name, name_ko), language)
+        for email, name, name_ko, language in Researcher.objects.annotate(address=Lower("email"))
         .filter(address__in=list(seen), anonymised_at__isnull=True)
-        .values_list("address", "name", "preferred_language")
+        .values_list("address", "name", "name_ko", "preferred_language")
     }
     invitees = []
     for email, invitee in seen.items():
@@ -1349,11 +1358,13 @@ def invitation_check(event: Event, now: dt.datetime | None = None) -> None:
     if event.status != Event.Status.PUBLISHED:
         raise InvitationError(
             _("Only a published event can be sent as an invitation; “%(title)s” is %(status)s.")
-            % {"title": event.title, "status": event.get_status_display().lower()},
+            % {"title": event.display_title, "status": event.get_status_display().lower()},
             code="not_published",
         )
     if event.start <= (now or timezone.now()):
-        raise InvitationError(_("“%(title)s” has already started.") % {"title": event.title}, code="past")
+        raise InvitationError(
+            _("“%(title)s” has already started.") % {"title": event.display_title}, code="past"
+        )
 
 
 def event_invitations_send(*, event: Event, invitees: Sequence[Invitee], by: Any = None) -> int:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from hubsite.i18n import hub_name
 from hubsite.pagecache import public_page
 from hubsite.text import markdown_to_plain
 from researchers.models import Institution, Theme
@@ -70,7 +71,7 @@ def _event_json_ld(request, event: Event) -> str:
     data = {
         "@context": "https://schema.org",
         "@type": "Event",
-        "name": event.title,
+        "name": event.display_title,
         "startDate": event.local_start.isoformat(),
         "endDate": event.local_end.isoformat(),
         "eventStatus": "https://schema.org/EventCancelled"
@@ -84,9 +85,9 @@ def _event_json_ld(request, event: Event) -> str:
         "url": settings.SITE_URL + event.get_absolute_url(),
         "description": markdown_to_plain(event.abstract)[:500],
         "inLanguage": event.language if event.language != Event.Language.OTHER else None,
-        "organizer": {"@type": "Organization", "name": settings.HUB_NAME, "url": settings.SITE_URL},
+        "organizer": {"@type": "Organization", "name": hub_name(), "url": settings.SITE_URL},
         "performer": [
-            {"@type": "Person", "name": link.researcher.name}
+            {"@type": "Person", "name": link.researcher.display_name}
             for link in event.speaker_links.all()
             if link.role != link.Role.CHAIR
         ],
@@ -96,8 +97,8 @@ def _event_json_ld(request, event: Event) -> str:
         locations.append(
             {
                 "@type": "Place",
-                "name": f"{event.room.name}, {settings.HUB_NAME}",
-                "address": event.room.location or settings.HUB_NAME,
+                "name": f"{event.room.name}, {hub_name()}",
+                "address": event.room.location or hub_name(),
             }
         )
     if event.has_online_part and event.online_url:

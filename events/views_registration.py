@@ -258,7 +258,8 @@ def my_registration_cancel(request, pk):
     else:
         messages.success(
             request,
-            _("Your registration for “%(title)s” is cancelled.") % {"title": registration.event.title},
+            _("Your registration for “%(title)s” is cancelled.")
+            % {"title": registration.event.display_title},
         )
     return redirect("events:my_seminars")
 

@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.utils.translation import get_language
+
+from .i18n import hub_name
 
 
 def hub(request):
-    korean = (get_language() or "en").startswith("ko")
     return {
-        "HUB_NAME": settings.HUB_NAME_KO if korean else settings.HUB_NAME,
+        "HUB_NAME": hub_name(),
         "SITE_URL": settings.SITE_URL,
     }

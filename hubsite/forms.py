@@ -3,12 +3,22 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .i18n import reader_label
+
 # The largest primary key a BigAutoField can hold.
 MAX_ID = 2**63 - 1
 
 
+class ReaderLanguageModelChoiceField(forms.ModelChoiceField):
+    """A choice of one row, each offered under its name in the reader's language (hubsite.i18n)."""
+
+    def label_from_instance(self, obj):
+        return reader_label(obj)
+
+
 class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """A multiple choice of rows that refuses ids no database column can hold.
+    """A multiple choice of rows that refuses ids no database column can hold, each offered under
+    its name in the reader's language (hubsite.i18n).
 
     Django's `pk__in` lookup passes such a number straight to the database driver, where SQLite
     overflows (a server error); here it is an ordinary "not one of the choices" message.
@@ -22,3 +32,6 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
                 )
         return super()._check_values(value)
+
+    def label_from_instance(self, obj):
+        return reader_label(obj)

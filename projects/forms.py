@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hubsite.forms import BoundedModelMultipleChoiceField, ReaderLanguageModelChoiceField
 from hubsite.validators import http_url_validator
 from researchers.models import Institution, Researcher, Theme
 
@@ -35,14 +36,14 @@ class ProjectFilterForm(forms.Form):
 
     STATUS_ALL = "all"
 
-    theme = forms.ModelChoiceField(
+    theme = ReaderLanguageModelChoiceField(
         label=_("Theme"),
         queryset=Theme.objects.all(),
         to_field_name="slug",
         required=False,
         empty_label=_("All themes"),
     )
-    partner = forms.ModelChoiceField(
+    partner = ReaderLanguageModelChoiceField(
         label=_("Partner institution"),
         queryset=Institution.objects.none(),
         to_field_name="slug",
@@ -88,6 +89,7 @@ class ProjectEditForm(forms.ModelForm):
     class Meta:
         model = Project
         fields = [*PROJECT_EDITABLE_FIELDS, "themes"]
+        field_classes = {"themes": BoundedModelMultipleChoiceField}
         widgets = {
             "start_date": DateInput(),
             "end_date": DateInput(),
@@ -123,7 +125,7 @@ class ProjectAdminForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("%(name)s is not a hub member; only hub members can lead a project."),
                 code="lead_not_hub_member",
-                params={"name": lead.name},
+                params={"name": lead.display_name},
             )
         return lead
 
@@ -136,14 +138,14 @@ class ProjectAdminForm(forms.ModelForm):
 class ResearcherChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         if obj.institution_id:
-            return f"{obj.name} ({obj.institution.short_name or obj.institution.name})"
-        return obj.name
+            return f"{obj.display_name} ({obj.institution.short_name or obj.institution.display_name})"
+        return obj.display_name
 
 
 def _check_lead_role(role: str, researcher: Researcher | None) -> str | None:
     if role == ProjectMember.Role.LEAD and researcher is not None and not researcher.is_hub_member:
         return _("Only hub members can be a lead of a project; choose another role for %(name)s.") % {
-            "name": researcher.name
+            "name": researcher.display_name
         }
     return None
 
@@ -181,7 +183,7 @@ class MemberAddForm(forms.Form):
         if researcher is not None and self.project.memberships.filter(researcher=researcher).exists():
             self.add_error(
                 "researcher",
-                _("%(name)s is already a member of this project.") % {"name": researcher.name},
+                _("%(name)s is already a member of this project.") % {"name": researcher.display_name},
             )
         message = _check_lead_role(cleaned_data.get("role", ""), researcher)
         if message:

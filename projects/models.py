@@ -2,9 +2,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from hubsite.i18n import ReaderLanguageName
 from hubsite.validators import http_url_validator
 from researchers.models import Institution, Researcher, Theme
 
@@ -77,7 +78,7 @@ class ProjectQuerySet(models.QuerySet):
         )
 
 
-class Project(models.Model):
+class Project(ReaderLanguageName, models.Model):
     class Status(models.TextChoices):
         PROPOSED = "proposed", pgettext_lazy("project status", "Proposed")
         ACTIVE = "active", pgettext_lazy("project status", "Active")
@@ -126,9 +127,11 @@ class Project(models.Model):
     def __str__(self):
         return self.title
 
+    NAME_FIELD = "title"  # display_name and display_title: the title in the reader's language
+
     @property
     def display_title(self) -> str:
-        return self.title_ko if self.title_ko and (get_language() or "").startswith("ko") else self.title
+        return self.display_name
 
 
 class ProjectMember(models.Model):

@@ -100,14 +100,16 @@ def _require_hub_member(researcher: Researcher, *, field: str) -> None:
         raise ValidationError(
             {
                 field: _("%(name)s is not a hub member; only hub members can lead a project.")
-                % {"name": locked.name}
+                % {"name": locked.display_name}
             },
             code="lead_not_hub_member",
         )
 
 
 def doi_taken_message(project: Project) -> str:
-    return _("This DOI is already recorded for the project “%(project)s”.") % {"project": project.title}
+    return _("This DOI is already recorded for the project “%(project)s”.") % {
+        "project": project.display_title
+    }
 
 
 def _doi_owner(doi: str, *, exclude_pk: int | None = None) -> ProjectOutput | None:
@@ -195,7 +197,10 @@ def project_member_add(
         _require_hub_member(researcher, field="role")
     if ProjectMember.objects.filter(project=project, researcher=researcher).exists():
         raise ValidationError(
-            {"researcher": _("%(name)s is already a member of this project.") % {"name": researcher.name}},
+            {
+                "researcher": _("%(name)s is already a member of this project.")
+                % {"name": researcher.display_name}
+            },
             code="already_member",
         )
     try:
@@ -205,7 +210,10 @@ def project_member_add(
         # Only reachable when the project row lock was not taken (it always is here); kept so
         # that a constraint violation is never a server error.
         raise ValidationError(
-            {"researcher": _("%(name)s is already a member of this project.") % {"name": researcher.name}},
+            {
+                "researcher": _("%(name)s is already a member of this project.")
+                % {"name": researcher.display_name}
+            },
             code="already_member",
         ) from error
 

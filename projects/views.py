@@ -70,7 +70,7 @@ def project_detail(request, slug):
     )
     memberships = sorted(
         project.memberships.select_related("researcher__institution"),
-        key=lambda m: (ROLE_ORDER[m.role], m.researcher.name.casefold()),
+        key=lambda m: (ROLE_ORDER[m.role], m.researcher.display_name.casefold()),
     )
     upcoming, past = _seminars(project.events, request.user)
     visitors_now, visitors_before = project_visitors(project)
@@ -194,7 +194,7 @@ def project_edit(request, project):
 def _members_page(request, project, *, add_form=None, role_form=None, status=200):
     memberships = sorted(
         project.memberships.select_related("researcher__institution"),
-        key=lambda m: (ROLE_ORDER[m.role], m.researcher.name.casefold()),
+        key=lambda m: (ROLE_ORDER[m.role], m.researcher.display_name.casefold()),
     )
     rows = []
     for membership in memberships:
@@ -235,7 +235,8 @@ def member_list(request, project):
             form.add_error(None, error)
         else:
             messages.success(
-                request, _("%(name)s was added to the project.") % {"name": membership.researcher.name}
+                request,
+                _("%(name)s was added to the project.") % {"name": membership.researcher.display_name},
             )
             return redirect("projects:members", slug=project.slug)
     return _members_page(request, project, add_form=form)
@@ -271,7 +272,7 @@ def member_change(request, project, pk):
             form.add_error(None, error)
         else:
             messages.success(
-                request, _("The role of %(name)s was changed.") % {"name": membership.researcher.name}
+                request, _("The role of %(name)s was changed.") % {"name": membership.researcher.display_name}
             )
             return redirect("projects:members", slug=project.slug)
     return _members_page(request, project, role_form=form)
@@ -294,7 +295,8 @@ def member_remove(request, project, pk):
             messages.error(request, message)
     else:
         messages.success(
-            request, _("%(name)s was removed from the project.") % {"name": membership.researcher.name}
+            request,
+            _("%(name)s was removed from the project.") % {"name": membership.researcher.display_name},
         )
     return redirect("projects:members", slug=project.slug)
 

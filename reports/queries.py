@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from events.models import Event, EventSpeaker, Registration
+from hubsite.i18n import in_reader_language
 from projects.models import Project, ProjectOutput
 from researchers.models import Institution, Theme
 from visits.models import DeskAllocation, Visit, Workspace
@@ -46,12 +46,7 @@ class Table:
         return [*self.rows, self.total] if self.total else list(self.rows)
 
 
-def _korean() -> bool:
-    return (get_language() or "").startswith("ko")
-
-
-def _pick(name: str, name_ko: str | None) -> str:
-    return name_ko if name_ko and _korean() else name
+_pick = in_reader_language  # names in the reader's language (hubsite.i18n), from values_list rows
 
 
 def _percent(part: int | float, whole: int | float) -> float | str:

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from hubsite.forms import BoundedModelMultipleChoiceField
+from hubsite.forms import BoundedModelMultipleChoiceField, ReaderLanguageModelChoiceField
 
 from .models import Institution, Researcher, Theme
 from .services import PROFILE_FIELDS
@@ -29,6 +29,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Researcher
         fields = [*PROFILE_FIELDS, "themes"]
+        field_classes = {"institution": ReaderLanguageModelChoiceField}
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 6}),
             "website": forms.URLInput(attrs={"placeholder": "https://"}),

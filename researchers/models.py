@@ -4,10 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from hubsite.i18n import ReaderLanguageName
 from hubsite.validators import http_url_validator, validate_orcid
 
 from .validators import image_extension_validator, validate_image_size, validate_safe_markdown
@@ -52,7 +52,7 @@ def public_projects():
     return _project_model().objects.public().ordered_for_listing().with_listing_data()
 
 
-class Theme(models.Model):
+class Theme(ReaderLanguageName, models.Model):
     name = models.CharField(_("name"), max_length=120)
     name_ko = models.CharField(_("Korean name"), max_length=120, blank=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
@@ -66,10 +66,6 @@ class Theme(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def display_name(self) -> str:
-        return self.name_ko if self.name_ko and (get_language() or "").startswith("ko") else self.name
 
 
 class InstitutionQuerySet(models.QuerySet):
@@ -108,7 +104,7 @@ class InstitutionQuerySet(models.QuerySet):
         )
 
 
-class Institution(models.Model):
+class Institution(ReaderLanguageName, models.Model):
     class Kind(models.TextChoices):
         UNIVERSITY = "university", _("University")
         COMPANY = "company", _("Company")
@@ -172,10 +168,6 @@ class Institution(models.Model):
         return self.name
 
     @property
-    def display_name(self) -> str:
-        return self.name_ko if self.name_ko and (get_language() or "").startswith("ko") else self.name
-
-    @property
     def agreement_ends_soon(self) -> bool:
         """The agreement ends within AGREEMENT_WARNING_DAYS (or has just ended): staff should act."""
         if self.agreement_end is None:
@@ -200,7 +192,7 @@ class ResearcherQuerySet(models.QuerySet):
         return self.filter(email__iexact=email.strip())
 
 
-class Researcher(models.Model):
+class Researcher(ReaderLanguageName, models.Model):
     """One person, with or without an account: speakers and visitors who never sign in too."""
 
     class Language(models.TextChoices):
@@ -284,10 +276,6 @@ class Researcher(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def display_name(self) -> str:
-        return self.name_ko if self.name_ko and (get_language() or "").startswith("ko") else self.name
 
     @property
     def orcid_url(self) -> str:

@@ -47,7 +47,7 @@ def partner_list(request):
         if country := form.cleaned_data.get("country"):
             partners = partners.filter(country=country)
     groups: dict[str, dict] = {}
-    for partner in sorted(partners, key=lambda p: (p.country.name, p.name.casefold())):
+    for partner in sorted(partners, key=lambda p: (p.country.name, p.display_name.casefold())):
         groups.setdefault(partner.country.code, {"country": partner.country, "partners": []})
         groups[partner.country.code]["partners"].append(partner)
     return render(

@@ -72,7 +72,7 @@ def arrivals_ics(visits) -> bytes:
     """Staff calendar: one all-day event on each arrival day and each departure day."""
     calendar = _calendar(f"{settings.HUB_NAME}: arrivals and departures")
     for visit in visits:
-        institution = f" ({visit.institution_display})" if visit.institution_display else ""
+        institution = f" ({visit.institution_english})" if visit.institution_english else ""
         workspace = f" · {visit.workspace.name}" if visit.workspace_id else ""
         for suffix, label, day in (
             ("-arrival", "Arrival", visit.first_day),

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from hubsite.forms import BoundedModelMultipleChoiceField
+from hubsite.forms import BoundedModelMultipleChoiceField, ReaderLanguageModelChoiceField
 from projects.models import Project, ProjectMember
 from researchers.models import Institution, Researcher, Theme
 
@@ -40,7 +40,7 @@ class VisitForm(forms.ModelForm):
     """Registering a stay. The date and host rules are the service's own, so the messages match."""
 
     name = forms.CharField(label=_("Your name"), max_length=200, required=False)
-    home_institution = forms.ModelChoiceField(
+    home_institution = ReaderLanguageModelChoiceField(
         label=_("Your institution"), queryset=Institution.objects.all(), required=False
     )
 
@@ -66,7 +66,7 @@ class VisitForm(forms.ModelForm):
             "seminar_title",
             "seminar_abstract",
         ]
-        field_classes = {"themes": BoundedModelMultipleChoiceField}
+        field_classes = {"themes": BoundedModelMultipleChoiceField, "host": ReaderLanguageModelChoiceField}
         widgets = {
             "first_day": DateInput(attrs={"data-desk-check": "first"}),
             "last_day": DateInput(attrs={"data-desk-check": "last"}),

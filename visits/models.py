@@ -254,6 +254,17 @@ class Visit(models.Model):
 
     @property
     def institution_display(self) -> str:
+        """The institution the visitor came from: its name in the reader's language, or the name
+        kept on the stay when the institution has since been renamed or removed."""
+        institution = self.institution
+        if institution is not None and self.institution_name in ("", institution.name):
+            return institution.display_name
+        return self.institution_name
+
+    @property
+    def institution_english(self) -> str:
+        """The institution's English name, for what is written in English whoever reads it (the
+        visa letter) or has no language (calendar feeds)."""
         return self.institution_name or (self.institution.name if self.institution else "")
 
     def seminar_outside_stay_warning(self, event: Event | None = None) -> str:
@@ -266,7 +277,7 @@ class Visit(models.Model):
         event = event if event is not None else self.seminar_event
         if event is None or event.start is None or event.end is None:
             return ""
-        name = self.researcher.name
+        name = self.researcher.display_name
         if self.status in (self.Status.DECLINED, self.Status.WITHDRAWN, self.Status.CANCELLED):
             return gettext(
                 "%(name)s's stay is “%(status)s”: they may not be at the hub for this seminar."

@@ -193,7 +193,7 @@ def visit_date_problems(
 
 def host_problems(*, researcher: Researcher | None, host: Researcher) -> list[str]:
     if not host.is_hub_member:
-        return [_("%(name)s is not a hub member, so they cannot host a stay.") % {"name": host.name}]
+        return [_("%(name)s is not a hub member, so they cannot host a stay.") % {"name": host.display_name}]
     if researcher is not None and researcher.pk == host.pk:
         return [_("You cannot host your own stay: choose another hub member.")]
     return []
@@ -206,7 +206,7 @@ def project_problems(*, host: Researcher, project: Project | None) -> list[str]:
     if not Project.objects.for_member(host).filter(pk=project.pk).exists():
         return [
             _("“%(project)s” is not a project of %(host)s: choose one of your host's projects, or none.")
-            % {"project": project.title, "host": host.name}
+            % {"project": project.display_title, "host": host.display_name}
         ]
     return []
 

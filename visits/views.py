@@ -96,7 +96,7 @@ def visit_new(request):
                 messages.success(
                     request,
                     _("Your stay is registered. We have asked %(host)s to endorse it.")
-                    % {"host": visit.host.name},
+                    % {"host": visit.host.display_name},
                 )
                 return redirect("visits:detail", pk=visit.pk)
     else:
@@ -319,7 +319,9 @@ def here(request):
     sunday = monday + dt.timedelta(days=13)
     researcher = _researcher(request.user)
     everyone = request.user.is_staff or bool(researcher and researcher.is_hub_member)
-    visits = Visit.objects.at_the_hub(monday, sunday).select_related("researcher__institution", "host")
+    visits = Visit.objects.at_the_hub(monday, sunday).select_related(
+        "researcher__institution", "host", "institution"
+    )
     if not everyone:
         visits = visits.filter(researcher__in=Researcher.objects.listed())
     visits = visits.prefetch_related("themes").order_by("first_day", "researcher__name")

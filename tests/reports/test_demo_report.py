@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.datetime(2026, 5, 20, 12, tzinfo=zoneinfo.ZoneInfo("Asia/Seoul"))
 
 EXPECTED = {
-    # Two demo talks took place before 20 May (13 and 9 May); the others are still to come.
+    # Two demo talks took place before 20 May, each on its series' stated day: Omar Al Mansoori
+    # on Thursday 14 May (robotics, 10:00) and Ji-won Park on Tuesday 19 May (scaling, 16:00).
     "seminars-by-kind": [["Seminar", "2"], ["Total", "2"]],
     "seminars-by-series": [
         ["International Seminar on Neural Scaling Laws", "1"],
@@ -43,20 +44,23 @@ EXPECTED = {
         ["Inria", "Active", "1", "1", "12"],
         ["Total", "", "3", "3", "87"],
     ],
-    # 87 desk-days in the open lab over 91 days; two stays overlap at most.
+    # The two visitors of the Korean-LLM project (Sarah Chen 45 days, Amélie Tremblay 30) share its
+    # project room, both there from 1 to 29 June; Louis Martin has a hot desk in the open lab (12).
     "desk-occupancy": [
-        ["Open lab", "12", "87", "1.0", "2", "8.0"],
-        ["Project room B", "2", "0", "0.0", "0", "0.0"],
+        ["Open lab", "12", "12", "0.1", "1", "1.1"],
+        ["Project room B", "2", "75", "0.8", "2", "41.2"],
         ["Shared office 301", "4", "0", "0.0", "0", "0.0"],
         ["All visitor workspaces", "18", "87", "1.0", "2", "5.3"],
     ],
+    # The agreement with NAVER Cloud (a company) ends on 31 July, 31 days after the quarter: the
+    # one agreement ending soon, which staff are to renew.
     "partners": [
         ["University", "3", "0"],
-        ["Company", "1", "0"],
+        ["Company", "1", "1"],
         ["Research institute", "2", "0"],
-        ["Total", "6", "0"],
+        ["Total", "6", "1"],
     ],
-    "agreements-ending": [],
+    "agreements-ending": [["NAVER Cloud", "South Korea", "MoU", "2026-07-31", "31"]],
     "projects-by-theme": [
         ["Neural scaling laws", "1", "0"],
         ["Robotics foundation models", "1", "1"],
@@ -75,8 +79,8 @@ def without_zero_rows(rows):
 def test_demo_quarter_report_gives_the_expected_counts_and_the_csv_agrees(client):
     with time_machine.travel(TODAY, tick=False):
         seed_people()
-        seed_seminars()
         seed_projects()
+        seed_seminars()
         seed_visits()
         client.force_login(StaffFactory())
         response = client.get("/report/?quarter=2026-Q2")

@@ -23,9 +23,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             seed_people()
-            seed_seminars()
             seed_projects()
-            seed_visits()
+            seed_seminars()  # talks name their projects
+            seed_visits()  # stays hold their visitors' talks
             if options["events"]:
                 created, refused = seed_bulk_events(options["events"])
                 self.stdout.write(f"Bulk events: {created} added, {refused} skipped for a room clash.")
