@@ -307,6 +307,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Seoul"
+# DATE_FORMAT, DATETIME_FORMAT... (the admin's) come from hubsite.dates, the one rule for dates.
+FORMAT_MODULE_PATH = ["hubsite.formats"]
 USE_I18N = True
 USE_TZ = True
 
