@@ -112,6 +112,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text mail and subjects (hubsite.services.outbox_enqueue, hubsite.adapters): the same
+        # templates, never HTML-escaped, so "O'Brien & Co" reads as written. Pages use the first engine.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Data -------------------------------------------------------------------------------
