@@ -306,7 +306,7 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
 }
-ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{HUB_NAME}] "
+# No ACCOUNT_EMAIL_SUBJECT_PREFIX: hubsite.adapters prefixes "[<the hub's name>] " in the mail's language.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = HUB_NAME
