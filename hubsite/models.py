@@ -55,6 +55,8 @@ class OutboxMessage(models.Model):
     object_id = models.PositiveBigIntegerField(_("about (id)"))
     about = GenericForeignKey("content_type", "object_id")
     recipient = models.EmailField(_("recipient"))
+    # The name the message calls its recipient by, when known (a calendar's ATTENDEE CN, later too).
+    recipient_name = models.CharField(_("recipient's name"), max_length=200, blank=True)
     # Big, because a revision can also be derived from a one-time key (allauth's mails).
     revision = models.PositiveBigIntegerField(_("revision"), default=0)
     language = models.CharField(_("language"), max_length=8, default="en")

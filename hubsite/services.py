@@ -41,6 +41,7 @@ def outbox_enqueue(
     language: str = "en",
     attachments: Iterable[dict] = (),
     headers: dict | None = None,
+    recipient_name: str = "",
 ) -> OutboxMessage:
     """Write one outgoing message as a row and send it after the surrounding transaction commits.
 
@@ -75,6 +76,7 @@ def outbox_enqueue(
         body_html=body_html,
         attachments=attachments,
         headers=headers,
+        recipient_name=recipient_name,
     )
 
 
@@ -90,6 +92,7 @@ def outbox_write(
     language: str = "en",
     attachments: Iterable[dict] = (),
     headers: dict | None = None,
+    recipient_name: str = "",
 ) -> OutboxMessage:
     """Write a message rendered elsewhere (allauth renders its own); same contract as outbox_enqueue."""
     recipient = recipient.strip().lower()
@@ -98,6 +101,7 @@ def outbox_write(
         with transaction.atomic():
             message = OutboxMessage.objects.create(
                 **key,
+                recipient_name=" ".join(recipient_name.split())[:200],
                 language=language,
                 subject=" ".join(subject.split())[:300],
                 body_text=body_text,

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from events.models import Event, EventSpeaker, Series
+from hubsite import dates, ical
 from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
 from projects.models import Project
@@ -292,13 +293,12 @@ def _mail(*, kind: str, visit: Visit, to: Researcher | None, template: str, revi
         revision=revision,
         language=language,
         attachments=attachments,
+        recipient_name=to.name if to is not None else "",
     )
 
 
 def _ics_attachment(visit: Visit, *, as_host: bool = False) -> list[dict]:
-    return [
-        {"filename": "stay.ics", "content_type": "text/calendar", "content": stay_ics(visit, as_host=as_host)}
-    ]
+    return [ical.ics_attachment(filename="stay.ics", content=stay_ics(visit, as_host=as_host))]
 
 
 # --- Registration and the host --------------------------------------------------------------
