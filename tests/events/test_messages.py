@@ -524,10 +524,10 @@ def test_event_times_read_naturally_in_both_languages(commit_now):
     services.event_invitations_send(event=event, invitees=invitees)
     services.event_invitations_send(event=two_days, invitees=invitees[:1])
     rows = {(m.object_id, m.recipient): m.body_text for m in OutboxMessage.objects.all()}
-    assert "\nTuesday 1 July 2031, 14:00–15:00 (Asia/Seoul)\n" in rows[(event.pk, "en@example.org")]
-    assert "\n2031년 7월 1일 (화요일) 14:00–15:00 (Asia/Seoul)\n" in rows[(event.pk, "ko@example.org")]
+    assert "\nTuesday 1 July 2031, 14:00–15:00 KST\n" in rows[(event.pk, "en@example.org")]
+    assert "\n2031년 7월 1일 (화) 14:00~15:00 KST\n" in rows[(event.pk, "ko@example.org")]
     assert (
-        "\nTuesday 1 July 2031, 14:00–Wednesday 2 July 2031, 16:00 (Asia/Seoul)\n"
+        "\nTuesday 1 July 2031, 14:00 – Wednesday 2 July 2031, 16:00 KST\n"
         in rows[(two_days.pk, "en@example.org")]
     )
 
