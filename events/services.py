@@ -27,12 +27,11 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import slugify
-from django.utils.translation import get_language, gettext_lazy, pgettext
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from hubsite import ical
+from hubsite import dates, ical
 from hubsite.models import OutboxMessage
 from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
@@ -94,7 +93,7 @@ def local_to_aware(value: dt.datetime, time_zone: str, *, field_name: str = "sta
                     "%(time)s does not exist in %(zone)s: the clocks skip that hour when daylight "
                     "saving time starts. Choose another time."
                 )
-                % {"time": value.strftime("%Y-%m-%d %H:%M"), "zone": time_zone}
+                % {"time": dates.fmt(value, "datetime"), "zone": time_zone}
             },
             code="nonexistent_time",
         )
@@ -102,15 +101,8 @@ def local_to_aware(value: dt.datetime, time_zone: str, *, field_name: str = "sta
 
 
 def format_local_range(event: Event) -> str:
-    start, end = event.local_start, event.local_end
-    # A translatable format: Korean writes dates year first.
-    long_format = pgettext("date and time format", "D j M Y, H:i")
-    end_format = "H:i" if start.date() == end.date() else long_format
-    return _("%(start)s to %(end)s (%(zone)s)") % {
-        "start": date_format(start, long_format),
-        "end": date_format(end, end_format),
-        "zone": event.time_zone,
-    }
+    """The event's time in its own zone, by the one rule for dates (hubsite.dates)."""
+    return dates.time_range(event.start, event.end, zone=event.time_zone)
 
 
 # --- Checks -------------------------------------------------------------------------------------
@@ -792,7 +784,7 @@ def registration_check_open(*, event: Event, now: dt.datetime | None = None) -> 
     if event.registration_opens and now < event.registration_opens:
         raise RegistrationError(
             _("Registration opens on %(when)s.")
-            % {"when": timezone.localtime(event.registration_opens).strftime("%Y-%m-%d %H:%M %Z")},
+            % {"when": dates.moment(event.registration_opens, zone=event.time_zone)},
             code="not_open",
         )
     if now >= registration_closes_at(event):

@@ -8,6 +8,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import dates
+
 
 class Heartbeat(models.Model):
     """Last time a periodic process (the Celery beat + worker pair) proved it was alive."""
@@ -20,7 +22,7 @@ class Heartbeat(models.Model):
         verbose_name_plural = _("heartbeats")
 
     def __str__(self):
-        return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+        return f"{self.name} @ {dates.fmt(self.last_seen, 'datetime', zone=timezone.get_current_timezone())}"
 
 
 class OutboxMessageQuerySet(models.QuerySet):

@@ -8,6 +8,7 @@ from django.contrib.sites.models import Site
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from hubsite.models import OutboxMessage
 from hubsite.sites import site_sync
@@ -15,6 +16,13 @@ from tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A Korean request leaves Korean active in this thread (LocaleMiddleware): not for the next test."""
+    yield
+    translation.activate("en")
 
 
 def test_a_new_database_has_the_site_of_the_settings():
