@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from hubsite import dates
 from hubsite.admin import outbox_changelist_url
 from hubsite.models import OutboxMessage
 from hubsite.services import outbox_counts_for
@@ -138,7 +139,9 @@ class SeriesAdmin(admin.ModelAdmin):
                         messages.SUCCESS,
                     )
                     for day, reason in plan.skipped:
-                        self.message_user(request, f"{day:%Y-%m-%d}: {reason}", messages.WARNING)
+                        self.message_user(
+                            request, f"{dates.fmt(day, 'day_weekday')}: {reason}", messages.WARNING
+                        )
                     changelist = reverse("admin:events_event_changelist")
                     return HttpResponseRedirect(
                         f"{changelist}?series__id__exact={series.pk}&status__exact=draft"
@@ -234,7 +237,7 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("start (local)"), ordering="start")
     def local_start(self, obj: Event) -> str:
-        return f"{obj.local_start:%Y-%m-%d %H:%M} {obj.local_start.tzname()}"
+        return dates.moment(obj.start, zone=obj.time_zone)
 
     def registration_count(self, obj: Event) -> int | None:
         """Confirmed registrations, annotated by EventRegistrationAdminMixin.get_queryset."""
@@ -290,8 +293,8 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
             return format_html("<strong>{}</strong>", warning)
         return _("The seminar is within %(name)s's stay (%(first)s to %(last)s).") % {
             "name": visit.researcher.display_name,
-            "first": visit.first_day.isoformat(),
-            "last": visit.last_day.isoformat(),
+            "first": dates.fmt(visit.first_day, "day"),
+            "last": dates.fmt(visit.last_day, "day"),
         }
 
     # --- Saving through the services -------------------------------------------------------------

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hubsite import ical
+from hubsite import dates, ical
 from hubsite.i18n import hub_name
 from hubsite.text import render_markdown
 
@@ -189,12 +190,29 @@ FEED_ITEMS = 30
 
 
 class NewEventsAtomFeed(Feed):
+    """Every link is absolute from SITE_URL and the author is the hub, by its name in the reader's
+    language (hubsite.sites): never the sites framework's "example.com"."""
+
     feed_type = Atom1Feed
-    link = "/events/"
     title = gettext_lazy("New seminars and events")
+
+    def link(self):
+        return ical.absolute_url(reverse("events:list"))
+
+    def feed_url(self):
+        return ical.absolute_url(reverse("events:feed_atom"))
+
+    def author_name(self):
+        return hub_name()
+
+    def author_link(self):
+        return ical.absolute_url("/")
 
     def subtitle(self):
         return _("Events newly published by %(hub)s.") % {"hub": hub_name()}
+
+    def item_link(self, item: Event) -> str:
+        return ical.event_page_url(item)
 
     def items(self):
         return (
@@ -210,9 +228,9 @@ class NewEventsAtomFeed(Feed):
         return item.display_title
 
     def item_description(self, item: Event) -> str:
-        when = item.local_start.strftime("%Y-%m-%d %H:%M")
+        when = dates.time_range(item.start, item.end, zone=item.time_zone)
         place = item.room.name if item.room_id else _("Online")
-        header = format_html("<p>{} ({}) · {}</p>", when, item.time_zone, place)
+        header = format_html("<p>{} · {}</p>", when, place)
         if item.is_cancelled:
             header += format_html(
                 "<p>{}</p>", _("Cancelled: %(reason)s") % {"reason": item.cancellation_reason}

@@ -27,12 +27,11 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import slugify
-from django.utils.translation import get_language, gettext_lazy, pgettext
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from hubsite import ical
+from hubsite import dates, ical
 from hubsite.i18n import in_language
 from hubsite.models import OutboxMessage
 from hubsite.pagecache import changes_public_pages
@@ -95,7 +94,7 @@ def local_to_aware(value: dt.datetime, time_zone: str, *, field_name: str = "sta
                     "%(time)s does not exist in %(zone)s: the clocks skip that hour when daylight "
                     "saving time starts. Choose another time."
                 )
-                % {"time": value.strftime("%Y-%m-%d %H:%M"), "zone": time_zone}
+                % {"time": dates.fmt(value, "datetime"), "zone": time_zone}
             },
             code="nonexistent_time",
         )
@@ -103,15 +102,8 @@ def local_to_aware(value: dt.datetime, time_zone: str, *, field_name: str = "sta
 
 
 def format_local_range(event: Event) -> str:
-    start, end = event.local_start, event.local_end
-    # A translatable format: Korean writes dates year first.
-    long_format = pgettext("date and time format", "D j M Y, H:i")
-    end_format = "H:i" if start.date() == end.date() else long_format
-    return _("%(start)s to %(end)s (%(zone)s)") % {
-        "start": date_format(start, long_format),
-        "end": date_format(end, end_format),
-        "zone": event.time_zone,
-    }
+    """The event's time in its own zone, by the one rule for dates (hubsite.dates)."""
+    return dates.time_range(event.start, event.end, zone=event.time_zone)
 
 
 # --- Checks -------------------------------------------------------------------------------------
@@ -793,7 +785,7 @@ def registration_check_open(*, event: Event, now: dt.datetime | None = None) -> 
     if event.registration_opens and now < event.registration_opens:
         raise RegistrationError(
             _("Registration opens on %(when)s.")
-            % {"when": timezone.localtime(event.registration_opens).strftime("%Y-%m-%d %H:%M %Z")},
+            % {"when": dates.moment(event.registration_opens, zone=event.time_zone)},
             code="not_open",
         )
     if now >= registration_closes_at(event):
@@ -826,13 +818,12 @@ def _mail(
     event = registration.event
     attachments = []
     if method:
-        partstat = "NEEDS-ACTION" if registration.status == Registration.Status.PENDING else "ACCEPTED"
         content = ical.invitation_bytes(
             event=event,
             attendee_email=registration.email,
             attendee_name=registration.name,
             method=method,
-            partstat=partstat,
+            partstat=_registration_partstat(registration),
         )
         attachments.append(ical.ics_attachment(filename=f"{event.slug}.ics", content=content))
     context = {
@@ -851,6 +842,7 @@ def _mail(
         context=context,
         language=registration.language,
         attachments=attachments,
+        recipient_name=registration.name,
     )
 
 
@@ -1398,6 +1390,7 @@ def event_invitations_send(*, event: Event, invitees: Sequence[Invitee], by: Any
                 revision=event.sequence,
                 language=invitee.language or "en",
                 attachments=attachments,
+                recipient_name=invitee.name,
             )
             new += 1
     return new
@@ -1417,8 +1410,33 @@ def event_invited_addresses(event: Event) -> list[tuple[str, str]]:
     return list(addresses.items())
 
 
+def event_invitee_names(event: Event) -> dict[str, str]:
+    """{address: name} of the people invited to the event whose name is known: the name their
+    invitation called them by, else the researcher's with that address (invitations sent before
+    names were kept on the row). Addresses with no known name are left out."""
+    names: dict[str, str] = {}
+    rows = (
+        OutboxMessage.objects.about(event)
+        .filter(kind=INVITATION_KIND)
+        .exclude(recipient_name="")
+        .order_by("recipient", "-revision")
+        .values_list("recipient", "recipient_name")
+    )
+    for recipient, name in rows:
+        names.setdefault(recipient, name)  # the name of the latest invitation
+    unnamed = [address for address, _language in event_invited_addresses(event) if address not in names]
+    known = (
+        Researcher.objects.annotate(address=Lower("email"))
+        .filter(address__in=unnamed, anonymised_at__isnull=True)
+        .values_list("address", "name")
+    )
+    for address, name in known:
+        names.setdefault(address, name)
+    return names
+
+
 def _event_ics(
-    event: Event, *, method: str, email: str = "", name: str = "", partstat: str = "ACCEPTED"
+    event: Event, *, method: str, email: str = "", name: str = "", partstat: str | None = None
 ) -> dict:
     content = ical.invitation_bytes(
         event=event, attendee_email=email, attendee_name=name, method=method, partstat=partstat
@@ -1436,10 +1454,14 @@ def _event_context(event: Event) -> dict:
 
 
 def _registration_partstat(registration: Registration) -> str:
+    """What is true of a registered person, as an ATTENDEE's PARTSTAT: a seat is ACCEPTED, the waiting
+    list TENTATIVE, a cancelled registration DECLINED, an address not yet confirmed NEEDS-ACTION."""
     if registration.status == Registration.Status.CONFIRMED:
         return "ACCEPTED"
     if registration.status == Registration.Status.WAITING:
         return "TENTATIVE"
+    if registration.status == Registration.Status.CANCELLED:
+        return "DECLINED"
     return "NEEDS-ACTION"
 
 
@@ -1546,6 +1568,7 @@ def _notify_registrations(
             revision=revision,
             language=registration.language,
             attachments=attachments,
+            recipient_name=registration.name,
         )
         written += 1
     return written
@@ -1572,22 +1595,33 @@ def _event_cancellation_enqueue(event_id: int) -> int:
             revision=event.sequence,
             language=registration.language,
             attachments=[
-                _event_ics(event, method="CANCEL", email=registration.email, name=registration.name)
+                _event_ics(
+                    event,
+                    method="CANCEL",
+                    email=registration.email,
+                    name=registration.name,
+                    partstat=_registration_partstat(registration),
+                )
             ],
+            recipient_name=registration.name,
         )
+    names = event_invitee_names(event)
     for email, language in event_invited_addresses(event):
         if email in done:
             continue
         done.add(email)
+        name = names.get(email, "")
         outbox_enqueue(
             kind=CANCELLATION_KIND,
             about=event,
             recipient=email,
             template="events/cancelled",
-            context={**context, "name": ""},
+            context={**context, "name": name},
             revision=event.sequence,
             language=language,
-            attachments=[_event_ics(event, method="CANCEL", email=email, name="")],
+            # Invited, never registered: named as their invitation named them, and nothing accepted.
+            attachments=[_event_ics(event, method="CANCEL", email=email, name=name, partstat="NEEDS-ACTION")],
+            recipient_name=name,
         )
     return len(done)
 

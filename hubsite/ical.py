@@ -301,16 +301,37 @@ def organizer_address() -> vCalAddress:
     return organizer
 
 
+PARTSTATS = {"NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE"}
+
+
+def attendee_address(*, email: str, name: str = "", partstat: str | None = None) -> vCalAddress:
+    """An ATTENDEE: CN only when the person's name is known (never their address again), and a
+    PARTSTAT only for what is true of them (RFC 5545 3.2.12: ACCEPTED for a confirmed seat,
+    TENTATIVE on the waiting list, DECLINED once they cancelled, NEEDS-ACTION for someone invited or
+    not yet confirmed; left out, it means NEEDS-ACTION)."""
+    if partstat is not None and partstat not in PARTSTATS:
+        raise ValueError(f"Unsupported PARTSTAT {partstat}")
+    attendee = vCalAddress(f"mailto:{email}")
+    name = clean_text(name, single_line=True)
+    if name and name.lower() != email.lower():
+        attendee.params["CN"] = name
+    attendee.params["ROLE"] = "REQ-PARTICIPANT"
+    if partstat:
+        attendee.params["PARTSTAT"] = partstat
+    attendee.params["RSVP"] = "FALSE"
+    return attendee
+
+
 def invitation_bytes(
     *,
     event,
     attendee_email: str,
     attendee_name: str,
     method: str = "REQUEST",
-    partstat: str = "ACCEPTED",
+    partstat: str | None = None,
 ) -> bytes:
     """A calendar for one person's mail: the event's UID and SEQUENCE, the hub as ORGANIZER."""
-    if method not in {"REQUEST", "CANCEL", "PUBLISH"}:
+    if method not in METHODS:
         raise ValueError(f"Unsupported METHOD {method}")
     component = event_component(event, dtstamp=timezone.now())
     if method == "CANCEL":
@@ -319,12 +340,9 @@ def invitation_bytes(
         component.add("TRANSP", "TRANSPARENT")
     if method != "PUBLISH":
         component.add("ORGANIZER", organizer_address())
-        attendee = vCalAddress(f"mailto:{attendee_email}")
-        attendee.params["CN"] = clean_text(attendee_name, single_line=True) or attendee_email
-        attendee.params["ROLE"] = "REQ-PARTICIPANT"
-        attendee.params["PARTSTAT"] = partstat
-        attendee.params["RSVP"] = "FALSE"
-        component.add("ATTENDEE", attendee)
+        component.add(
+            "ATTENDEE", attendee_address(email=attendee_email, name=attendee_name, partstat=partstat)
+        )
     return calendar_bytes(
         name=event.title,
         vevents=[component.to_ical()],
@@ -335,6 +353,29 @@ def invitation_bytes(
     )
 
 
-def ics_attachment(*, filename: str, content: bytes) -> dict:
-    """An attachment dict for hubsite.services.outbox_enqueue (the METHOD is inside the file)."""
-    return {"filename": filename, "content_type": "text/calendar", "content": content.decode("utf-8")}
+def ics_attachment(*, filename: str, content: bytes | str) -> dict:
+    """An attachment dict for hubsite.services.outbox_enqueue. The METHOD is inside the file;
+    hubsite.mail.build_email repeats it in the part's Content-Type (`calendar_content_type`)."""
+    text = content.decode("utf-8") if isinstance(content, bytes) else content
+    return {"filename": filename, "content_type": "text/calendar", "content": text}
+
+
+METHODS = {"PUBLISH", "REQUEST", "CANCEL"}
+
+
+def calendar_method(content: str) -> str | None:
+    """The METHOD of an iCalendar file ("REQUEST"), or None when it has none (or is no calendar)."""
+    try:
+        calendar = Calendar.from_ical(content)
+    except ValueError:
+        return None
+    method = calendar.get("METHOD")
+    return str(method).upper() if method else None
+
+
+def calendar_content_type(content: str) -> str:
+    """The MIME type of a calendar in mail: iMIP (RFC 6047 2.4) wants the METHOD as a parameter,
+    `text/calendar; charset=utf-8; method=REQUEST`, so that mail clients offer it as an invitation,
+    an update or a cancellation."""
+    method = calendar_method(content)
+    return f"text/calendar; charset=utf-8; method={method}" if method else "text/calendar; charset=utf-8"

@@ -6,11 +6,13 @@ The writes (claiming, marking sent or failed, scheduling retries) are in hubsite
 import random
 import smtplib
 from dataclasses import dataclass
+from email.message import MIMEPart
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.base import BaseEmailBackend
 
+from .ical import calendar_method
 from .models import OutboxMessage
 
 
@@ -30,8 +32,29 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments:
-        email.attach(attachment["filename"], attachment["content"], attachment["content_type"])
+        if attachment["content_type"].split(";")[0].strip().lower() == "text/calendar":
+            email.attach(calendar_part(attachment["filename"], attachment["content"]))
+        else:
+            email.attach(attachment["filename"], attachment["content"], attachment["content_type"])
     return email
+
+
+def calendar_part(filename: str, content: str) -> MIMEPart:
+    """An .ics attachment whose Content-Type carries the file's METHOD (`text/calendar;
+    charset=utf-8; method=REQUEST`), as iMIP asks, read from the file itself so the two always agree."""
+    method = calendar_method(content)
+    params = {"charset": "utf-8", **({"method": method} if method else {})}
+    part = MIMEPart()
+    # As bytes (base64), so the file keeps the CRLF line ends RFC 5545 asks for.
+    part.set_content(
+        content.encode("utf-8"),
+        maintype="text",
+        subtype="calendar",
+        params=params,
+        disposition="attachment",
+        filename=filename,
+    )
+    return part
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import dates
+
 
 class Heartbeat(models.Model):
     """Last time a periodic process (the Celery beat + worker pair) proved it was alive."""
@@ -20,7 +22,7 @@ class Heartbeat(models.Model):
         verbose_name_plural = _("heartbeats")
 
     def __str__(self):
-        return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+        return f"{self.name} @ {dates.fmt(self.last_seen, 'datetime', zone=timezone.get_current_timezone())}"
 
 
 class OutboxMessageQuerySet(models.QuerySet):
@@ -55,6 +57,8 @@ class OutboxMessage(models.Model):
     object_id = models.PositiveBigIntegerField(_("about (id)"))
     about = GenericForeignKey("content_type", "object_id")
     recipient = models.EmailField(_("recipient"))
+    # The name the message calls its recipient by, when known (a calendar's ATTENDEE CN, later too).
+    recipient_name = models.CharField(_("recipient's name"), max_length=200, blank=True)
     # Big, because a revision can also be derived from a one-time key (allauth's mails).
     revision = models.PositiveBigIntegerField(_("revision"), default=0)
     language = models.CharField(_("language"), max_length=8, default="en")

@@ -17,6 +17,8 @@ from .models import Heartbeat, OutboxMessage
 
 logger = logging.getLogger(__name__)
 Status = OutboxMessage.Status
+# The template engine (settings.TEMPLATES) for plain-text mail and subjects: autoescape off.
+TEXT_TEMPLATES = "text"
 
 
 def heartbeat_record(*, name: str) -> Heartbeat:
@@ -39,11 +41,13 @@ def outbox_enqueue(
     language: str = "en",
     attachments: Iterable[dict] = (),
     headers: dict | None = None,
+    recipient_name: str = "",
 ) -> OutboxMessage:
     """Write one outgoing message as a row and send it after the surrounding transaction commits.
 
     `template` names `templates/email/<template>.subject.txt`, `.txt` and (optionally) `.html`,
-    rendered now in `language`. `attachments` are dicts with `filename`, `content_type` and
+    rendered now in `language`: the subject and `.txt` by the "text" engine, never HTML-escaped,
+    the `.html` by the page engine, escaped. `attachments` are dicts with `filename`, `content_type` and
     `content` (text, e.g. an iCalendar file). Asking again for the same (kind, about, recipient,
     revision) returns the existing row and sends nothing more.
     """
@@ -54,8 +58,9 @@ def outbox_enqueue(
     with translation.override(language):
         # What every page gets from the context processor, so mail templates can use it too.
         context = {**hub_context(None), **context, "recipient": recipient, "language": language}
-        subject = render_to_string(f"email/{template}.subject.txt", context)
-        body_text = render_to_string(f"email/{template}.txt", context)
+        # Subject and text part through the text engine (no HTML escaping), the HTML part escaped.
+        subject = render_to_string(f"email/{template}.subject.txt", context, using=TEXT_TEMPLATES)
+        body_text = render_to_string(f"email/{template}.txt", context, using=TEXT_TEMPLATES)
         try:
             body_html = get_template(f"email/{template}.html").render(context)
         except TemplateDoesNotExist:
@@ -71,6 +76,7 @@ def outbox_enqueue(
         body_html=body_html,
         attachments=attachments,
         headers=headers,
+        recipient_name=recipient_name,
     )
 
 
@@ -86,6 +92,7 @@ def outbox_write(
     language: str = "en",
     attachments: Iterable[dict] = (),
     headers: dict | None = None,
+    recipient_name: str = "",
 ) -> OutboxMessage:
     """Write a message rendered elsewhere (allauth renders its own); same contract as outbox_enqueue."""
     recipient = recipient.strip().lower()
@@ -94,6 +101,7 @@ def outbox_write(
         with transaction.atomic():
             message = OutboxMessage.objects.create(
                 **key,
+                recipient_name=" ".join(recipient_name.split())[:200],
                 language=language,
                 subject=" ".join(subject.split())[:300],
                 body_text=body_text,

@@ -115,6 +115,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text mail and subjects (hubsite.services.outbox_enqueue, hubsite.adapters): the same
+        # templates, never HTML-escaped, so "O'Brien & Co" reads as written. Pages use the first engine.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Data -------------------------------------------------------------------------------
@@ -302,7 +311,7 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
 }
-ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{HUB_NAME}] "
+# No ACCOUNT_EMAIL_SUBJECT_PREFIX: hubsite.adapters prefixes "[<the hub's name>] " in the mail's language.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = HUB_NAME
@@ -312,6 +321,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Seoul"
+# DATE_FORMAT, DATETIME_FORMAT... (the admin's) come from hubsite.dates, the one rule for dates.
+FORMAT_MODULE_PATH = ["hubsite.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import dates
+
 from .period import (
     MAX_YEARS,
     QUARTER_RE,
@@ -76,7 +78,7 @@ class ReportPeriodForm(forms.Form):
             if last < first:
                 raise forms.ValidationError(
                     _("The period ends (%(last)s) before it starts (%(first)s)."),
-                    params={"first": first.isoformat(), "last": last.isoformat()},
+                    params={"first": dates.fmt(first, "day"), "last": dates.fmt(last, "day")},
                 )
             if spans_too_long(first, last):
                 raise forms.ValidationError(

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from hubsite import dates
+
 HUB_ZONE = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 MAX_YEARS = 5
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -60,7 +62,7 @@ def year_period(year: int) -> Period:
 
 
 def dates_period(first: dt.date, last: dt.date) -> Period:
-    label = _("%(first)s to %(last)s") % {"first": first.isoformat(), "last": last.isoformat()}
+    label = _("%(first)s to %(last)s") % {"first": dates.fmt(first, "day"), "last": dates.fmt(last, "day")}
     return Period(first, last, label, (("from", first.isoformat()), ("to", last.isoformat())))
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from events.models import Event, EventSpeaker, Registration
+from hubsite import dates
 from hubsite.i18n import in_reader_language
 from projects.models import Project, ProjectOutput
 from researchers.models import Institution, Theme
@@ -407,7 +408,7 @@ def agreements_ending(period: Period) -> Table:
             _pick(name, name_ko),
             countries.name(country) if country else "",
             kind,
-            end.isoformat(),
+            end,  # a date: the page shows it by hubsite.dates (DATE_FORMAT), the CSV as ISO
             (end - period.last_day).days,
         ]
         for name, name_ko, country, kind, end in ending
@@ -417,7 +418,7 @@ def agreements_ending(period: Period) -> Table:
         title=str(_("Agreements ending soon")),
         description=str(
             _("Agreements of active partners that end within %(days)s days after %(day)s.")
-            % {"days": AGREEMENT_WINDOW_DAYS, "day": period.last_day.isoformat()}
+            % {"days": AGREEMENT_WINDOW_DAYS, "day": dates.fmt(period.last_day, "day")}
         ),
         columns=[
             str(_("Institution")),

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 from import_export.admin import ImportExportModelAdmin
 
+from hubsite import dates
+
 from .forms import ResearcherMergeForm
 from .models import AGREEMENT_WARNING_DAYS, Institution, Researcher, Theme
 from .resources import InstitutionResource, ResearcherResource
@@ -102,10 +104,10 @@ class InstitutionAdmin(ImportExportModelAdmin):
         if obj.agreement_ends_soon:
             return format_html(
                 '<strong class="agreement-ending" style="color:#a11a1a">{} ⚠ {}</strong>',
-                obj.agreement_end.isoformat(),
+                dates.fmt(obj.agreement_end, "day"),
                 _("ends soon") if obj.agreement_end >= timezone.localdate() else _("ended"),
             )
-        return obj.agreement_end.isoformat()
+        return dates.fmt(obj.agreement_end, "day")
 
 
 @admin.register(Researcher)

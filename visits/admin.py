@@ -7,6 +7,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import dates
+
 from . import services
 from .models import Extension, Visit, VisitStatusChange, Workspace
 
@@ -50,7 +52,7 @@ class MonthFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         today = services.hub_today().replace(day=1)
         months = [services.add_months(today, n) for n in range(-3, 12)]
-        return [(m.strftime("%Y-%m"), m.strftime("%Y-%m")) for m in months]
+        return [(m.isoformat()[:7], dates.fmt(m, "month")) for m in months]
 
     def queryset(self, request, queryset):
         if not self.value():

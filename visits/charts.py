@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from hubsite import dates
+
 from .models import DeskAllocation, Visit, Workspace
 
 DAY_WIDTH = 8
@@ -67,7 +69,7 @@ def occupancy_chart(*, start: dt.date, days: int = 90) -> OccupancyChart:
                 over=count >= capacity,
             )
         )
-    ticks = [(b.x, b.day.strftime("%m-%d")) for b in bars if b.day.day == 1 or b.day == start]
+    ticks = [(b.x, dates.fmt(b.day, "month_day")) for b in bars if b.day.day == 1 or b.day == start]
     step = max(top // 4, 1)
     y_ticks = [(round(plot_bottom - v * scale, 1), v) for v in range(0, top + 1, step)]
     return OccupancyChart(

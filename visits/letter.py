@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+
+from hubsite import dates
 
 from .models import Visit
 
@@ -69,8 +71,8 @@ def letter_context(visit: Visit) -> dict:
 
 
 def _letter_date(day) -> str:
-    # The print page formats its dates with the template filter `date:"j F Y"`; this is the same.
-    return dateformat.format(day, "j F Y")
+    # The letter is in English: the formal date of the one rule (hubsite.dates), as on the print page.
+    return dates.fmt(day, "day_full", lang="en")
 
 
 def _text(value: object) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from events.models import Event
+from hubsite import dates
 from researchers.models import Institution, Researcher, Theme
 
 
@@ -242,7 +243,7 @@ class Visit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.researcher} ({self.first_day:%Y-%m-%d} – {self.last_day:%Y-%m-%d})"
+        return f"{self.researcher} ({dates.date_range(self.first_day, self.last_day)})"
 
     @property
     def days(self) -> int:
@@ -291,10 +292,10 @@ class Visit(models.Model):
             return gettext(
                 "This seminar is on %(day)s, outside %(name)s's stay at the hub (%(first)s to %(last)s)."
             ) % {
-                "day": start_day.isoformat(),
+                "day": dates.fmt(start_day, "day"),
                 "name": name,
-                "first": self.first_day.isoformat(),
-                "last": self.last_day.isoformat(),
+                "first": dates.fmt(self.first_day, "day"),
+                "last": dates.fmt(self.last_day, "day"),
             }
         return ""
 
@@ -351,7 +352,7 @@ class DeskAllocation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.workspace} {self.day:%Y-%m-%d}"
+        return f"{self.workspace} {dates.fmt(self.day, 'day')}"
 
 
 class Extension(models.Model):
@@ -387,7 +388,7 @@ class Extension(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.visit} → {self.new_last_day:%Y-%m-%d}"
+        return f"{self.visit} → {dates.fmt(self.new_last_day, 'day')}"
 
 
 class ArrivalsFeedToken(models.Model):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from events.models import Event, EventSpeaker, Series
+from hubsite import dates, ical
 from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
 from projects.models import Project
@@ -173,7 +174,7 @@ def visit_date_problems(
                 "A stay can last at most %(months)s months: "
                 "with this first day, the last day can be %(latest)s."
             )
-            % {"months": max_months(), "latest": latest.isoformat()}
+            % {"months": max_months(), "latest": dates.fmt(latest, "day_weekday")}
         )
     if researcher is not None and researcher.pk:
         clash = (
@@ -186,7 +187,7 @@ def visit_date_problems(
         if clash is not None:
             problems.append(
                 _("You already have a stay from %(first)s to %(last)s that overlaps these dates.")
-                % {"first": clash.first_day.isoformat(), "last": clash.last_day.isoformat()}
+                % {"first": dates.fmt(clash.first_day, "day"), "last": dates.fmt(clash.last_day, "day")}
             )
     return problems
 
@@ -256,7 +257,7 @@ def workspace_full_days(*, workspace: Workspace, first_day: dt.date, last_day: d
 
 
 def _days_text(days) -> str:
-    return ", ".join(day.isoformat() for day in sorted(days))
+    return ", ".join(dates.fmt(day, "day_weekday") for day in sorted(days))
 
 
 def _allocate(
@@ -341,13 +342,12 @@ def _mail(*, kind: str, visit: Visit, to: Researcher | None, template: str, revi
         revision=revision,
         language=language,
         attachments=attachments,
+        recipient_name=to.name if to is not None else "",
     )
 
 
 def _ics_attachment(visit: Visit, *, as_host: bool = False) -> list[dict]:
-    return [
-        {"filename": "stay.ics", "content_type": "text/calendar", "content": stay_ics(visit, as_host=as_host)}
-    ]
+    return [ical.ics_attachment(filename="stay.ics", content=stay_ics(visit, as_host=as_host))]
 
 
 # --- Registration and the host --------------------------------------------------------------
@@ -665,7 +665,7 @@ def visit_check_in(*, visit: Visit, by, note: str = "", today: dt.date | None = 
         if visit_can_move(visit, S.CHECKED_IN) and not visit.first_day <= today <= visit.last_day:
             raise ValidationError(
                 _("A visitor can be checked in only during the stay (%(first)s to %(last)s).")
-                % {"first": visit.first_day.isoformat(), "last": visit.last_day.isoformat()},
+                % {"first": dates.fmt(visit.first_day, "day"), "last": dates.fmt(visit.last_day, "day")},
                 code="not_during_stay",
             )
         _move(visit, S.CHECKED_IN, by=by, note=note)
@@ -711,7 +711,7 @@ def extension_request(
         elif today > extension_deadline(visit):
             problems.append(
                 _("Extensions must be asked by %(day)s, %(n)s days before the last day.")
-                % {"day": extension_deadline(visit).isoformat(), "n": extension_deadline_days()}
+                % {"day": dates.fmt(extension_deadline(visit), "day_weekday"), "n": extension_deadline_days()}
             )
         if new_last_day <= visit.last_day:
             problems.append(_("The new last day must be after the current last day."))
@@ -735,7 +735,7 @@ def extension_request(
             to_status=visit.status,
             by=by,
             by_name=visit.researcher.name,
-            note=f"Extension to {new_last_day.isoformat()} requested: {reason}",
+            note=f"Extension to {dates.fmt(new_last_day, 'day', lang='en')} requested: {reason}",
         )
         _mail(
             kind="visits.staff_extension",
@@ -786,7 +786,8 @@ def extension_approve(*, extension: Extension, by, note: str = "") -> Extension:
             to_status=visit.status,
             by=by,
             by_name=by.get_full_name() or by.email,
-            note=f"Extended from {old_last_day.isoformat()} to {visit.last_day.isoformat()}. {note}".strip(),
+            note=f"Extended from {dates.fmt(old_last_day, 'day', lang='en')} "
+            f"to {dates.fmt(visit.last_day, 'day', lang='en')}. {note}".strip(),
         )
         visit = Visit.objects.with_people().get(pk=visit.pk)
         _mail(

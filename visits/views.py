@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hubsite import dates
 from researchers.models import Researcher, Theme
 
 from . import charts, services
@@ -125,6 +126,8 @@ def availability_json(request):
         {
             "days": [{"day": day.isoformat(), "free": free} for day, free in result["days"]],
             "short_days": [day.isoformat() for day in result["short_days"]],
+            # The same days as people read them (hubsite.dates), for the script to show.
+            "short_days_text": [dates.fmt(day, "day_weekday") for day in result["short_days"]],
             "all_free": result["all_free"],
         }
     )

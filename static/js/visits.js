@@ -27,7 +27,7 @@
         if (data.all_free) {
           say(lang === "ko" ? "모든 날에 빈 책상이 있습니다." : "Desks are free on every day of these dates.", "availability-ok");
         } else {
-          say((lang === "ko" ? "빈 책상이 없는 날: " : "No desk is free on: ") + data.short_days.join(", "), "availability-short");
+          say((lang === "ko" ? "빈 책상이 없는 날: " : "No desk is free on: ") + (data.short_days_text || data.short_days).join(", "), "availability-short");
         }
       })
       .catch(function () { /* the button still works */ });

@@ -73,7 +73,7 @@ def visitor_seminar(**visit):
 def test_event_change_page_says_when_a_visitors_seminar_is_within_the_stay(admin_client):
     event = visitor_seminar()
     html = admin_client.get(change_url(event)).content.decode()
-    assert "The seminar is within Vi Sitor&#x27;s stay (2031-05-01 to 2031-05-10)." in html
+    assert "The seminar is within Vi Sitor&#x27;s stay (1 May 2031 to 10 May 2031)." in html
 
 
 def test_event_change_page_warns_when_a_visitors_seminar_is_outside_the_stay(admin_client):
@@ -103,7 +103,7 @@ def test_moving_a_visitors_seminar_outside_the_stay_warns_on_save(admin_client):
     event.refresh_from_db()
     assert event.start == dt.datetime(2031, 5, 12, 7, tzinfo=dt.UTC)
     assert [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"] == [
-        "This seminar is on 2031-05-12, outside Vi Sitor's stay at the hub (2031-05-01 to 2031-05-10)."
+        "This seminar is on 12 May 2031, outside Vi Sitor's stay at the hub (1 May 2031 to 10 May 2031)."
     ]
 
 

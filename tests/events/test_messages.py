@@ -349,6 +349,44 @@ def test_cancellation_reaches_registered_and_invited_people_once_each(smtp_maile
     assert "Reason: The speaker is ill." in body
 
 
+def test_cancellation_names_each_attendee_as_known_and_says_only_what_is_true(smtp_mailer, commit_now):
+    """Registered people keep their name and their status; invitees never registered, so nothing is
+    ACCEPTED for them, and they are named as their invitation named them, never by their address."""
+    event = seminar(sequence=2, capacity=1)
+    RegistrationFactory(event=event, email="ann@example.org", name="Ann O'Neil")
+    RegistrationFactory(
+        event=event, email="bo@example.org", name="Bo", status="waiting", queued_at=timezone.now()
+    )
+    pasted, invalid = services.invitation_parse_addresses(
+        "Cy Lee <cy@example.org>, dee@example.org, Kim Min <min@example.org>"
+    )
+    assert invalid == []
+    ResearcherFactory(name="Min Kim", email="dee@example.org")  # a researcher's name for a bare address
+    services.event_invitations_send(
+        event=event, invitees=[*pasted, services.Invitee(email="eve@example.org")]
+    )
+    invited = len(smtp_mailer.received)
+    services.event_cancel(event=event, reason="The speaker is ill.")
+    attendees = {}
+    for item in smtp_mailer.received[invited:]:
+        (part,) = [p for p in item.message.iter_attachments() if p.get_content_type() == "text/calendar"]
+        assert part["Content-Type"] == 'text/calendar; charset="utf-8"; method="CANCEL"'
+        attendee = vevent(Calendar.from_ical(part.get_content()))["ATTENDEE"]
+        attendees[str(attendee)] = {
+            key: attendee.params[key] for key in ("CN", "PARTSTAT") if key in attendee.params
+        }
+    assert attendees == {
+        "mailto:ann@example.org": {"CN": "Ann O'Neil", "PARTSTAT": "ACCEPTED"},
+        "mailto:bo@example.org": {"CN": "Bo", "PARTSTAT": "TENTATIVE"},
+        "mailto:cy@example.org": {"CN": "Cy Lee", "PARTSTAT": "NEEDS-ACTION"},
+        "mailto:dee@example.org": {"CN": "Min Kim", "PARTSTAT": "NEEDS-ACTION"},
+        "mailto:min@example.org": {"CN": "Kim Min", "PARTSTAT": "NEEDS-ACTION"},
+        "mailto:eve@example.org": {"PARTSTAT": "NEEDS-ACTION"},
+    }
+    greetings = {address: plain(item).splitlines()[0] for address, item in by_recipient(smtp_mailer).items()}
+    assert (greetings["cy@example.org"], greetings["eve@example.org"]) == ("Dear Cy Lee,", "Hello,")
+
+
 def test_cancelling_a_draft_sends_nothing(commit_now):
     event = seminar(status="draft", published_at=None)
     services.event_cancel(event=event, reason="Not needed")
@@ -486,10 +524,10 @@ def test_event_times_read_naturally_in_both_languages(commit_now):
     services.event_invitations_send(event=event, invitees=invitees)
     services.event_invitations_send(event=two_days, invitees=invitees[:1])
     rows = {(m.object_id, m.recipient): m.body_text for m in OutboxMessage.objects.all()}
-    assert "\nTuesday 1 July 2031, 14:00–15:00 (Asia/Seoul)\n" in rows[(event.pk, "en@example.org")]
-    assert "\n2031년 7월 1일 (화요일) 14:00–15:00 (Asia/Seoul)\n" in rows[(event.pk, "ko@example.org")]
+    assert "\nTuesday 1 July 2031, 14:00–15:00 KST\n" in rows[(event.pk, "en@example.org")]
+    assert "\n2031년 7월 1일 (화) 14:00~15:00 KST\n" in rows[(event.pk, "ko@example.org")]
     assert (
-        "\nTuesday 1 July 2031, 14:00–Wednesday 2 July 2031, 16:00 (Asia/Seoul)\n"
+        "\nTuesday 1 July 2031, 14:00 – Wednesday 2 July 2031, 16:00 KST\n"
         in rows[(two_days.pk, "en@example.org")]
     )
 

@@ -41,9 +41,11 @@ def link_in(message, name):
 
 
 def ics_of(message):
-    (attachment,) = message.attachments
-    assert attachment.mimetype == "text/calendar"
-    return Calendar.from_ical(attachment.content)
+    (part,) = message.attachments
+    assert part.get_content_type() == "text/calendar"
+    calendar = Calendar.from_ical(part.get_content())
+    assert part.get_param("method") == str(calendar["METHOD"])
+    return calendar
 
 
 # --- Signed-in people -----------------------------------------------------------------------

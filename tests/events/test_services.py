@@ -40,10 +40,7 @@ def test_event_create_overlapping_room_is_refused_naming_the_clash():
     with pytest.raises(ValidationError) as excinfo:
         event_create(title="Other", room=room, start=at(2030, 3, 5, 17), end=at(2030, 3, 5, 18))
     assert messages_of(excinfo) == {
-        "room": [
-            "Seminar Room A is already booked for “Scaling talk”, Tue 5 Mar 2030, "
-            "16:00 to 17:30 (Asia/Seoul)."
-        ]
+        "room": ["Seminar Room A is already booked for “Scaling talk”, Tue 5 Mar 2030, 16:00–17:30 KST."]
     }
     assert Event.objects.count() == 1
 
@@ -144,8 +141,8 @@ def test_local_to_aware_nonexistent_local_time_is_refused():
         local_to_aware(dt.datetime(2030, 3, 31, 2, 30), "Europe/Paris")
     assert messages_of(excinfo) == {
         "start": [
-            "2030-03-31 02:30 does not exist in Europe/Paris: the clocks skip that hour when daylight saving "
-            "time starts. Choose another time."
+            "Sun 31 Mar 2030, 02:30 does not exist in Europe/Paris: the clocks skip that hour when daylight "
+            "saving time starts. Choose another time."
         ]
     }
 
@@ -227,7 +224,7 @@ def test_event_update_into_a_clashing_room_is_refused_and_nothing_changes():
     with pytest.raises(ValidationError) as excinfo:
         event_update(event=event, room=room)
     assert messages_of(excinfo) == {
-        "room": ["Auditorium is already booked for “Keynote”, Tue 5 Mar 2030, 16:00 to 18:00 (Asia/Seoul)."]
+        "room": ["Auditorium is already booked for “Keynote”, Tue 5 Mar 2030, 16:00–18:00 KST."]
     }
     event.refresh_from_db()
     assert event.room == old_room
@@ -293,7 +290,7 @@ def test_series_generate_sessions_skips_korean_holiday_and_clash_and_lists_them(
         (dt.date(2026, 9, 24), "Korean public holiday: The day preceding Chuseok"),
         (
             dt.date(2026, 10, 1),
-            "Seminar Room A is already booked for “Workshop”, Thu 1 Oct 2026, 15:00 to 17:00 (Asia/Seoul).",
+            "Seminar Room A is already booked for “Workshop”, Thu 1 Oct 2026, 15:00–17:00 KST.",
         ),
     ]
     assert Event.objects.filter(series=series, status=Event.Status.DRAFT, speakers_tba=True).count() == 9

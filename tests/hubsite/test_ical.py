@@ -151,7 +151,11 @@ def test_invitation_request_names_organizer_and_attendee(settings):
     settings.DEFAULT_FROM_EMAIL = "Seoul AI Research Hub <seminars@hub.example.org>"
     event = EventFactory(sequence=2)
     data = ical.invitation_bytes(
-        event=event, attendee_email="min@example.org", attendee_name='Min, Jun; "Lee"', method="REQUEST"
+        event=event,
+        attendee_email="min@example.org",
+        attendee_name='Min, Jun; "Lee"',
+        method="REQUEST",
+        partstat="ACCEPTED",
     )
     calendar, other = parse_both(data)
     assert str(calendar["METHOD"]) == "REQUEST"

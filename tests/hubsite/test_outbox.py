@@ -13,8 +13,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def test_templates(settings):
+    # Both engines (pages and plain-text mail) read the test templates.
     settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "DIRS": [Path(__file__).resolve().parents[1] / "templates"]},
+        {**engine, "DIRS": [Path(__file__).resolve().parents[1] / "templates"]}
+        for engine in settings.TEMPLATES
     ]
 
 

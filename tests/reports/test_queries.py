@@ -268,7 +268,7 @@ def test_partners_and_agreements_ending_within_90_days_after_the_period():
         ["Non-profit", 0, 0],
     ]
     assert table.total == ["Total", 3, 1]
-    assert ending.rows == [[soon.name, "United States of America", "MoU", "2026-06-29", 90]]
+    assert ending.rows == [[soon.name, "United States of America", "MoU", d("2026-06-29"), 90]]
 
 
 # --- projects and outputs -----------------------------------------------------------------------

@@ -103,7 +103,7 @@ def test_report_opens_for_staff_on_the_current_quarter_by_default(staff_client):
     html = response.content.decode()
     assert response.status_code == 200
     assert response.context["period"].label == "2026-Q3"
-    assert "From 2026-07-01 to 2026-09-30 (92 days)" in html
+    assert "From 1 Jul 2026 to 30 Sep 2026 (92 days)" in html
     assert html.count('.csv?quarter=2026-Q3"') == len(queries.TABLES)
     assert 'href="/report/attendance.csv?quarter=2026-Q3"' in html
     assert 'name="quarter" value="2026-Q3"' in html
@@ -131,7 +131,7 @@ def test_unknown_table_is_not_found(staff_client):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("from=2026-03-01&to=2026-02-28", "The period ends (2026-02-28) before it starts (2026-03-01)."),
+        ("from=2026-03-01&to=2026-02-28", "The period ends (28 Feb 2026) before it starts (1 Mar 2026)."),
         ("from=2020-01-01&to=2025-01-01", "A report period can span at most 5 years."),
         ("quarter=2026-Q5", "Write the quarter as year, hyphen, Q and 1 to 4, e.g. 2026-Q3."),
         ("quarter=2026-Q1&year=2026", "Choose one: a quarter, a year, or two dates."),

@@ -75,8 +75,8 @@ def test_institution_changelist_marks_agreements_ending_within_90_days(admin_cli
     InstitutionFactory(name="Soon", agreement_end=today + dt.timedelta(days=30))
     InstitutionFactory(name="Later", agreement_end=today + dt.timedelta(days=200))
     html = admin_client.get("/admin/researchers/institution/").content.decode()
-    soon = (today + dt.timedelta(days=30)).isoformat()
-    later = (today + dt.timedelta(days=200)).isoformat()
+    soon = f"{today + dt.timedelta(days=30):%-d %b %Y}"
+    later = f"{today + dt.timedelta(days=200):%-d %b %Y}"
     assert f'<strong class="agreement-ending" style="color:#a11a1a">{soon} ⚠ ends soon</strong>' in html
     assert f'<td class="field-agreement_end_column">{later}</td>' in html
     filtered = admin_client.get("/admin/researchers/institution/?agreement=soon")

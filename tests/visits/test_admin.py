@@ -37,9 +37,7 @@ def test_admin_approve_action_runs_the_desk_check_and_names_the_full_days(
     fits.refresh_from_db()
     full.refresh_from_db()
     assert (fits.status, full.status) == (Visit.Status.APPROVED, Visit.Status.ENDORSED)
-    days_text = (
-        f"{(today + dt.timedelta(days=10)).isoformat()}, {(today + dt.timedelta(days=11)).isoformat()}"
-    )
+    days_text = f"{today + dt.timedelta(days=10):%a %-d %b %Y}, {today + dt.timedelta(days=11):%a %-d %b %Y}"
     assert f"{full}: No free desk in Open lab on these days: {days_text}." in messages_in(response)
     assert f"{fits}: approved." in messages_in(response)
 

@@ -32,7 +32,7 @@ def test_approval_in_a_chosen_workspace_names_it_when_full(approved, endorsed, s
     with pytest.raises(ValidationError) as error:
         services.visit_approve(visit=endorsed(**days(today, 6, 2)), by=staff, workspace=office)
     assert error.value.messages == [
-        f"No free desk in Office 301 on these days: {(today + dt.timedelta(days=6)).isoformat()}."
+        f"No free desk in Office 301 on these days: {today + dt.timedelta(days=6):%a %-d %b %Y}."
     ]
 
 

@@ -212,7 +212,7 @@ def test_seminar_outside_stay_warning_is_empty_within_the_stay_and_explains_othe
     inside.start = dt.datetime(2031, 5, 10, 16, tzinfo=dt.UTC)
     inside.end = dt.datetime(2031, 5, 10, 17, tzinfo=dt.UTC)
     assert visit.seminar_outside_stay_warning(inside) == (
-        "This seminar is on 2031-05-11, outside Vi Sitor's stay at the hub (2031-05-01 to 2031-05-10)."
+        "This seminar is on 11 May 2031, outside Vi Sitor's stay at the hub (1 May 2031 to 10 May 2031)."
     )
     visit.status = Visit.Status.WITHDRAWN
     assert visit.seminar_outside_stay_warning(inside) == (

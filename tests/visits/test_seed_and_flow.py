@@ -67,8 +67,12 @@ def test_a_visitor_registers_the_host_endorses_from_the_mail_and_staff_approve(
     assert visit.status == Visit.Status.APPROVED
     approval = next(m for m in mail.outbox if m.to == ["visitor@example.org"])
     assert approval.subject == f"Your stay at the hub from {first:%-d %b %Y} is approved"
-    filename, content, mimetype = approval.attachments[0]
-    assert (filename, mimetype) == ("stay.ics", "text/calendar")
+    part = approval.attachments[0]
+    assert (part.get_filename(), part["Content-Type"]) == (
+        "stay.ics",
+        'text/calendar; charset="utf-8"; method="PUBLISH"',
+    )
+    content = part.get_content()
     assert f"DTSTART;VALUE=DATE:{first:%Y%m%d}" in content
     letter_url = re.search(r"http://127\.0\.0\.1:8000(/visits/\d+/letter/)", approval.body).group(1)
     client.force_login(visitor_user)

@@ -80,7 +80,8 @@ def test_register_refuses_a_stay_longer_than_the_maximum(today):
     with pytest.raises(ValidationError) as error:
         register(today, first_day=first, last_day=dt.date(today.year + 2, 1, 31))
     assert messages_of(error) == [
-        f"A stay can last at most 12 months: with this first day, the last day can be {today.year + 2}-01-30."
+        f"A stay can last at most 12 months: with this first day, the last day can be "
+        f"{dt.date(today.year + 2, 1, 30):%a 30 Jan %Y}."
     ]
     assert register(today, first_day=first, last_day=dt.date(today.year + 2, 1, 30)).days == 365
 
@@ -99,7 +100,7 @@ def test_register_refuses_a_stay_overlapping_another_of_the_same_person(today):
         register(today, researcher=visitor, **days(today, 20, 5))
     first, last = today + dt.timedelta(days=10), today + dt.timedelta(days=23)
     assert messages_of(error) == [
-        f"You already have a stay from {first.isoformat()} to {last.isoformat()} that overlaps these dates."
+        f"You already have a stay from {first:%-d %b %Y} to {last:%-d %b %Y} that overlaps these dates."
     ]
 
 
@@ -163,7 +164,7 @@ def test_fourth_approval_for_three_desks_is_refused_and_names_the_full_days(
     fourth = endorsed(**days(today, 12, 5))
     with pytest.raises(ValidationError) as error:
         services.visit_approve(visit=fourth, by=staff)
-    full = ", ".join((today + dt.timedelta(days=n)).isoformat() for n in (12, 13, 14))
+    full = ", ".join(f"{today + dt.timedelta(days=n):%a %-d %b %Y}" for n in (12, 13, 14))
     assert messages_of(error) == [f"No free desk in Open lab on these days: {full}."]
     fourth.refresh_from_db()
     assert fourth.status == Visit.Status.ENDORSED
@@ -186,7 +187,7 @@ def test_approve_names_days_full_everywhere(approved, endorsed, staff, workspace
     with pytest.raises(ValidationError) as error:
         services.visit_approve(visit=endorsed(**days(today, 9, 3)), by=staff)
     assert messages_of(error) == [
-        f"Every workspace is full on these days: {(today + dt.timedelta(days=10)).isoformat()}."
+        f"Every workspace is full on these days: {today + dt.timedelta(days=10):%a %-d %b %Y}."
     ]
 
 
@@ -261,8 +262,8 @@ def test_check_in_and_early_check_out_free_the_remaining_days(approved, staff, t
     with pytest.raises(ValidationError) as error:
         services.visit_check_in(visit=visit, by=staff, today=today - dt.timedelta(days=1))
     assert messages_of(error) == [
-        f"A visitor can be checked in only during the stay ({today.isoformat()} to "
-        f"{(today + dt.timedelta(days=9)).isoformat()})."
+        f"A visitor can be checked in only during the stay ({today:%-d %b %Y} to "
+        f"{today + dt.timedelta(days=9):%-d %b %Y})."
     ]
     visit = services.visit_check_in(visit=visit, by=staff, today=today)
     assert visit.status == Visit.Status.CHECKED_IN
@@ -321,8 +322,8 @@ def test_seminar_warnings_when_scheduled_outside_the_stay(endorsed, staff, works
     event.end = event.start + dt.timedelta(hours=1)
     day = event.start.astimezone(dt.timezone(dt.timedelta(hours=9))).date()
     assert services.visit_seminar_warnings(event) == [
-        f"This seminar is on {day.isoformat()}, outside {visit.researcher.name}'s stay at the hub "
-        f"({visit.first_day.isoformat()} to {visit.last_day.isoformat()})."
+        f"This seminar is on {day:%-d %b %Y}, outside {visit.researcher.name}'s stay at the hub "
+        f"({visit.first_day:%-d %b %Y} to {visit.last_day:%-d %b %Y})."
     ]
 
 
@@ -348,7 +349,7 @@ def test_extension_goes_through_the_desk_check_and_approval(approved, endorsed, 
     with pytest.raises(ValidationError) as error:
         services.extension_approve(extension=extension, by=staff)
     assert messages_of(error) == [
-        f"No free desk in Open lab on these days: {(today + dt.timedelta(days=24)).isoformat()}."
+        f"No free desk in Open lab on these days: {today + dt.timedelta(days=24):%a %-d %b %Y}."
     ]
     services.visit_withdraw(visit=blocker, by=blocker.researcher.user)
     services.extension_approve(extension=extension, by=staff)
@@ -391,7 +392,7 @@ def test_extension_must_be_asked_before_the_deadline(approved, today):
             by=visit.researcher.user,
             today=late,
         )
-    deadline = (visit.last_day - dt.timedelta(days=7)).isoformat()
+    deadline = f"{visit.last_day - dt.timedelta(days=7):%a %-d %b %Y}"
     assert messages_of(error) == [f"Extensions must be asked by {deadline}, 7 days before the last day."]
 
 

@@ -168,7 +168,7 @@ def test_registering_an_overlapping_stay_shows_the_message(client, today):
     data = form_data(MemberFactory(), visit.first_day, visit.first_day + dt.timedelta(days=2))
     response = client.post(reverse("visits:new"), data)
     assert response.context["form"].non_field_errors() == [
-        f"You already have a stay from {visit.first_day.isoformat()} to {visit.last_day.isoformat()} "
+        f"You already have a stay from {visit.first_day:%-d %b %Y} to {visit.last_day:%-d %b %Y} "
         "that overlaps these dates."
     ]
 
@@ -314,6 +314,7 @@ def test_availability_json_lists_free_desks_per_day(client, approved, today, wor
     assert response.json() == {
         "days": [{"day": day.isoformat(), "free": 2}],
         "short_days": [],
+        "short_days_text": [],
         "all_free": True,
     }
     bad = client.get(reverse("visits:availability"), {"first_day": day.isoformat(), "last_day": "2000-01-01"})
