@@ -546,19 +546,36 @@ class Registration(models.Model):
         return self.status in self.ACTIVE_STATUSES
 
     def online_link_visible(self, now=None) -> bool:
-        """The online link is for confirmed people only, from an hour before the start to the end."""
-        now = now or timezone.now()
-        return (
-            self.status == self.Status.CONFIRMED
-            and self.attendance == self.Attendance.ONLINE
-            and bool(self.event.online_url)
-            and self.event.format in (Event.Format.ONLINE, Event.Format.HYBRID)
-            and self.event.status == Event.Status.PUBLISHED
-            and self.event.start - ONLINE_LINK_LEAD <= now <= self.event.end
-        )
+        """Whether this registrant may have the meeting link now: see `online_link_for`."""
+        return bool(online_link_for(event=self.event, registration=self, now=now))
 
 
 ONLINE_LINK_LEAD = dt.timedelta(hours=1)
+
+
+def online_link_for(*, event: Event, registration: Registration | None, now=None) -> str:
+    """The event's online meeting link if the reader behind `registration` may have it now, else "".
+
+    The one rule for the link: a confirmed registration for online attendance at a published online
+    or hybrid event, from ONLINE_LINK_LEAD before the start to the end. Every surface that could
+    show the link asks this with the reader's own registration (the event page and the register
+    page with the signed-in person's, My seminars with each row, the personal join link with the
+    registration it is signed for); nobody else ever gets it. Surfaces made for many readers or for
+    later (JSON-LD, calendar and Atom feeds, e-mails, cached pages) never carry it: e-mails carry the
+    registrant's personal join link instead, which asks this again when it is opened.
+    """
+    if registration is None or registration.event_id != event.pk:
+        return ""
+    now = now or timezone.now()
+    allowed = (
+        registration.status == Registration.Status.CONFIRMED
+        and registration.attendance == Registration.Attendance.ONLINE
+        and bool(event.online_url)
+        and event.has_online_part
+        and event.status == Event.Status.PUBLISHED
+        and event.start - ONLINE_LINK_LEAD <= now <= event.end
+    )
+    return event.online_url if allowed else ""
 
 
 class PersonalCalendar(models.Model):

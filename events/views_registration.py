@@ -7,6 +7,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,7 +16,7 @@ from hubsite.ratelimit import over_limit
 
 from . import services
 from .forms_registration import RegistrationForm
-from .models import ONLINE_LINK_LEAD, Event, Registration
+from .models import ONLINE_LINK_LEAD, Event, Registration, online_link_for
 from .templatetags.event_feeds import feed_links
 
 GUEST_REGISTRATIONS_PER_HOUR = 10
@@ -30,6 +31,14 @@ def _guest_rate_limited(request) -> bool:
 def _display_name(user) -> str:
     researcher = getattr(user, "researcher", None)
     return (researcher.name if researcher else "") or user.get_full_name() or user.email
+
+
+def never_stored_if_it_shows_the_link(response, link: str):
+    """A page that shows the meeting link is for its reader alone: neither the page cache nor any
+    other HTTP cache may store it (the page cache never stores a `private` or `no-store` answer)."""
+    if link:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def registration_panel_context(request, event: Event, form: RegistrationForm | None = None) -> dict:
@@ -59,7 +68,8 @@ def registration_panel_context(request, event: Event, form: RegistrationForm | N
     return {
         "event": event,
         "registration": mine,
-        "online_link_visible": bool(mine and mine.online_link_visible(now)),
+        # The meeting link itself, only when this reader may have it now (else "").
+        "online_link": online_link_for(event=event, registration=mine, now=now),
         "seats": seats,
         "closed_reason": closed_reason,
         "registration_form": form,
@@ -101,7 +111,8 @@ def register(request, slug):
                 return redirect("events:register", slug=event.slug)
     context = registration_panel_context(request, event, form)
     status = 429 if limited else 400 if form is not None and form.errors else 200
-    return render(request, "events/registration/register.html", context, status=status)
+    response = render(request, "events/registration/register.html", context, status=status)
+    return never_stored_if_it_shows_the_link(response, context["online_link"])
 
 
 def _result_message(registration: Registration) -> str:
@@ -201,8 +212,9 @@ def join(request, token):
         return render(
             request, "events/registration/link_error.html", {"message": error.messages[0]}, status=400
         )
-    if registration.online_link_visible():
-        response = HttpResponseRedirect(registration.event.online_url)
+    link = online_link_for(event=registration.event, registration=registration)
+    if link:
+        response = HttpResponseRedirect(link)
         response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"
         return response
@@ -235,14 +247,18 @@ def my_seminars(request):
     calendar = services.personal_calendar_get(user=request.user)
     feed_path = reverse("events:personal_calendar", kwargs={"token": calendar.token})
     now = timezone.now()
-    rows = [(registration, registration.online_link_visible(now)) for registration in registrations]
+    rows = [
+        (registration, online_link_for(event=registration.event, registration=registration, now=now))
+        for registration in registrations
+    ]
     context = {
         "rows": rows,
         "past": past,
         "calendar": calendar,
         "links": feed_links(ical.absolute_url(feed_path), _("My seminars")),
     }
-    return render(request, "events/registration/my_seminars.html", context)
+    response = render(request, "events/registration/my_seminars.html", context)
+    return never_stored_if_it_shows_the_link(response, "".join(link for _registration, link in rows))
 
 
 @login_required
