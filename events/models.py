@@ -479,6 +479,8 @@ class Registration(models.Model):
         WAITING = "waiting", _("On the waiting list")
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Not confirmed in time")
+        # Ended by event_cancel: the person did not cancel, the event was (My seminars says so).
+        EVENT_CANCELLED = "event_cancelled", _("Ended: the event was cancelled")
 
     class Attendance(models.TextChoices):
         IN_PERSON = "in_person", _("In person")

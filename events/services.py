@@ -313,7 +313,11 @@ def event_publish(*, event: Event, by: Any = None) -> Event:
 
 @changes_public_pages
 def event_cancel(*, event: Event, reason: str, by: Any = None) -> Event:
-    """Cancel an event, keeping it (and its page, and its place in feeds) with the reason shown."""
+    """Cancel an event, keeping it (and its page, and its place in feeds) with the reason shown.
+
+    Every registration still running (confirmed, waiting, pending) ends with it, under the event's
+    lock and in the same transaction, as EVENT_CANCELLED; each person is told once, by the
+    cancellation message (no "registration cancelled" mail on top)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(
@@ -331,6 +335,12 @@ def event_cancel(*, event: Event, reason: str, by: Any = None) -> Event:
         current.save(update_fields=["status", "cancellation_reason", "sequence", "updated"])
         if was_announced:
             _event_cancellation_enqueue(current.pk)
+        Registration.objects.active().filter(event=current).update(
+            status=Registration.Status.EVENT_CANCELLED,
+            cancelled_at=timezone.now(),
+            hold_expires=None,
+            updated=timezone.now(),
+        )
     event.refresh_from_db()
     return event
 
@@ -803,6 +813,14 @@ def _lock_event(event: Event) -> Event:
     return Event.objects.select_related("room").select_for_update(of=("self",)).get(pk=event.pk)
 
 
+def _refuse_if_event_cancelled(event: Event) -> None:
+    """A cancelled event ended every registration: nothing about them can change any more."""
+    if event.status == Event.Status.CANCELLED:
+        raise RegistrationError(
+            _("This event has been cancelled, so its registrations have ended."), code="cancelled"
+        )
+
+
 def _links(registration: Registration) -> dict:
     return {
         "cancel_url": ical.absolute_url(
@@ -1011,6 +1029,7 @@ def registration_confirm_email(*, token: str, now: dt.datetime | None = None) ->
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         now = now or timezone.now()
+        _refuse_if_event_cancelled(event)
         if registration.status in (Registration.Status.CONFIRMED, Registration.Status.WAITING):
             raise RegistrationError(_("This confirmation link has already been used."), code="used")
         if registration.status != Registration.Status.PENDING:
@@ -1047,6 +1066,7 @@ def registration_cancel(*, registration: Registration, now: dt.datetime | None =
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         now = now or timezone.now()
+        _refuse_if_event_cancelled(event)
         if not registration.is_active:
             raise RegistrationError(_("This registration is already cancelled."), code="inactive")
         if event.end <= now:
@@ -1064,8 +1084,6 @@ def registration_cancel(*, registration: Registration, now: dt.datetime | None =
             template="registration_cancelled",
             method="CANCEL" if was_confirmed else None,
         )
-        if event.status == Event.Status.CANCELLED:
-            return []
         return _fill_free_seats(event, now)
 
 
@@ -1085,6 +1103,7 @@ def registration_promote(*, registration: Registration, now: dt.datetime | None 
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         now = now or timezone.now()
+        _refuse_if_event_cancelled(event)
         if registration.status != Registration.Status.WAITING:
             raise RegistrationError(_("Only people on the waiting list can be promoted."), code="not_waiting")
         free = seats_free(event=event, attendance=registration.attendance, now=now)
@@ -1117,7 +1136,9 @@ def registration_fill_all_free_seats(*, now: dt.datetime | None = None) -> int:
 def registration_check_in(*, registration: Registration, now: dt.datetime | None = None) -> Registration:
     """Staff: mark a confirmed person as present."""
     with transaction.atomic():
+        event = _lock_event(registration.event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        _refuse_if_event_cancelled(event)
         if registration.status != Registration.Status.CONFIRMED:
             raise RegistrationError(_("Only confirmed people can be checked in."), code="not_confirmed")
         if registration.checked_in_at is None:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hubsite import ical
@@ -20,6 +21,7 @@ from .models import ONLINE_LINK_LEAD, Event, Registration, online_link_for
 from .templatetags.event_feeds import feed_links
 
 GUEST_REGISTRATIONS_PER_HOUR = 10
+_EVENT_CANCELLED = gettext_lazy("This event has been cancelled, so its registrations have ended.")
 
 
 def _guest_rate_limited(request) -> bool:
@@ -156,6 +158,13 @@ def confirm(request, token):
             "events/registration/confirmed.html",
             {"registration": registration, "position": services.waiting_position(registration)},
         )
+    if registration.event.is_cancelled:
+        return render(
+            request,
+            "events/registration/link_error.html",
+            {"message": _EVENT_CANCELLED, "event": registration.event},
+            status=409,
+        )
     if registration.status != Registration.Status.PENDING:
         message = (
             _("This confirmation link has already been used.")
@@ -195,10 +204,15 @@ def cancel(request, token):
         messages.success(request, _("Your registration is cancelled. Thank you for letting us know."))
         return render(request, "events/registration/cancelled.html", {"registration": registration})
     if not registration.is_active:
+        message = (
+            _EVENT_CANCELLED
+            if registration.event.is_cancelled
+            else _("This registration is already cancelled.")
+        )
         return render(
             request,
             "events/registration/link_error.html",
-            {"message": _("This registration is already cancelled."), "event": registration.event},
+            {"message": message, "event": registration.event},
             status=409,
         )
     return render(request, "events/registration/cancel.html", {"registration": registration})
@@ -223,6 +237,7 @@ def join(request, token):
         "event": registration.event,
         "opens_at": registration.event.start - ONLINE_LINK_LEAD,
         "is_confirmed": registration.status == Registration.Status.CONFIRMED,
+        "is_cancelled": registration.event.is_cancelled,
         "is_over": registration.event.end < timezone.now(),
     }
     return render(request, "events/registration/join.html", context, status=403)
@@ -232,7 +247,8 @@ def join(request, token):
 def my_seminars(request):
     registrations = (
         Registration.objects.for_user(request.user)
-        .active()
+        # Registrations the event's cancellation ended stay in the list, marked cancelled.
+        .filter(status__in=[*Registration.ACTIVE_STATUSES, Registration.Status.EVENT_CANCELLED])
         .filter(event__end__gte=timezone.now())
         .with_position()
         .select_related("event__room")
