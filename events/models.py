@@ -251,6 +251,13 @@ class Event(models.Model):
     calendar_uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    # The update owed to registered people (events.services, "Messages about events"): due this
+    # long after the first change not yet told, so the saves of a burst make one message.
+    update_notice_due_at = models.DateTimeField(_("update due at"), null=True, blank=True, editable=False)
+    # The owed update moves the time or room: the series' subscribers hear of it too.
+    update_notice_moved = models.BooleanField(
+        _("update moves the time or room"), default=False, editable=False
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     project = models.ForeignKey(

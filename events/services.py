@@ -332,7 +332,19 @@ def event_cancel(*, event: Event, reason: str, by: Any = None) -> Event:
             current.sequence += 1
         current.status = Event.Status.CANCELLED
         current.cancellation_reason = reason
-        current.save(update_fields=["status", "cancellation_reason", "sequence", "updated"])
+        # An update still owed is overtaken: the cancellation is the last word.
+        current.update_notice_due_at = None
+        current.update_notice_moved = False
+        current.save(
+            update_fields=[
+                "status",
+                "cancellation_reason",
+                "sequence",
+                "update_notice_due_at",
+                "update_notice_moved",
+                "updated",
+            ]
+        )
         if was_announced:
             _event_cancellation_enqueue(current.pk)
         Registration.objects.active().filter(event=current).update(
@@ -680,14 +692,17 @@ def series_announcement_enqueue(
     context: dict,
     revision: int = 0,
     attachments: tuple[dict, ...] = (),
+    skip: Iterable[str] = (),
 ) -> list[OutboxMessage]:
     """One outbox row per active subscriber, each with its own unsubscribe link and list headers.
 
     The template gets `unsubscribe_url` (email/base.* show it in the footer). Asking twice for the
-    same (kind, about, revision) sends nothing more; pending subscribers get nothing.
+    same (kind, about, revision) sends nothing more; pending subscribers get nothing, nor do the
+    addresses in `skip` (told already by another message of the same kind).
     """
     messages = []
-    for subscription in series.subscriptions.active().select_related("series").order_by("pk"):
+    subscriptions = series.subscriptions.active().exclude(email__in=list(skip))
+    for subscription in subscriptions.select_related("series").order_by("pk"):
         messages.append(
             outbox_enqueue(
                 kind=kind,
@@ -1189,6 +1204,8 @@ CANCELLATION_KIND = "event_cancelled"
 ANNOUNCEMENT_KIND = "series_announcement"
 # Changes that move the event in someone's calendar; a change of status has its own message.
 UPDATE_NOTICE_FIELDS = frozenset({"start", "end", "room", "online_url"})
+# The changes that move a session for the series' subscribers too (the link is not theirs).
+SESSION_MOVE_FIELDS = frozenset({"start", "end", "room"})
 # Stays whose visitor is at the hub: read from the visits app's own Status (see visitors_in_residence).
 RESIDENT_VISIT_STATUSES = ("APPROVED", "CHECKED_IN")
 # Addresses pasted by staff: one per line, or separated by commas or semicolons; "Name <address>" too.
@@ -1468,47 +1485,110 @@ def _registration_message_context(registration: Registration) -> dict:
     }
 
 
-def event_update_notice_schedule(*, event: Event, changed: Iterable[str]) -> bool:
-    """After commit, schedule the update for registered people of a published event that moved.
+def event_update_notice_schedule(
+    *, event: Event, changed: Iterable[str], now: dt.datetime | None = None
+) -> bool:
+    """Record that a published event's move is owed to its people, and schedule the sending.
 
-    The task runs EVENT_UPDATE_DELAY_SECONDS later and sends for the event as it is then (revision =
-    its sequence), so the saves staff make within that time end in one message per person."""
-    if event.status != Event.Status.PUBLISHED or not UPDATE_NOTICE_FIELDS & set(changed):
+    Called by event_update with the event locked. The first change not yet told sets the due time,
+    EVENT_UPDATE_DELAY_SECONDS on; later saves keep it, so a burst of saves makes one message, sent
+    for the event as it is then. A move of the time or room is owed to the series' subscribers too.
+    The task is scheduled for the due time after commit; whatever runs it (a worker's countdown,
+    the beat's `events.send_due_event_updates`, or, with eager tasks, the embedded beat of
+    `manage.py embedded_beat`) sends only once the due time has come."""
+    changed = set(changed)
+    if event.status != Event.Status.PUBLISHED or not UPDATE_NOTICE_FIELDS & changed:
         return False
-    from .tasks import send_event_update
-
-    pk = event.pk
-    # robust: a broker that is down at commit must not turn the saved change into an error page.
-    transaction.on_commit(
-        lambda: send_event_update.apply_async(args=[pk], countdown=settings.EVENT_UPDATE_DELAY_SECONDS),
-        robust=True,
+    first = event.update_notice_due_at is None
+    if first:
+        event.update_notice_due_at = (now or timezone.now()) + dt.timedelta(
+            seconds=settings.EVENT_UPDATE_DELAY_SECONDS
+        )
+    event.update_notice_moved = event.update_notice_moved or bool(SESSION_MOVE_FIELDS & changed)
+    Event.objects.filter(pk=event.pk).update(
+        update_notice_due_at=event.update_notice_due_at, update_notice_moved=event.update_notice_moved
     )
+    if first:
+        from .tasks import send_event_update
+
+        pk = event.pk
+        # robust: a broker that is down at commit must not turn the saved change into an error page
+        # (the beat's sweep of due updates sends it then).
+        transaction.on_commit(
+            lambda: send_event_update.apply_async(args=[pk], countdown=settings.EVENT_UPDATE_DELAY_SECONDS),
+            robust=True,
+        )
     return True
 
 
 def event_update_notices_send(*, event_id: int, now: dt.datetime | None = None) -> int:
-    """Tell every registered person (confirmed and waiting) of the event's current time and place.
+    """Send the update owed for the event, if its due time has come; else nothing.
 
-    The .ics (METHOD:REQUEST, the same UID, the current SEQUENCE) moves the event in their calendar.
-    Returns how many rows were written now; nothing for an event no longer published or over."""
+    Every registered person (confirmed and waiting) gets the event's current time and place, with an
+    .ics (METHOD:REQUEST, the same UID, the current SEQUENCE) that moves it in their calendar; when
+    the time or room moved, so do the confirmed subscribers of its series (a public event), except
+    those already told as registrants. Returns how many rows were written now; nothing for an event
+    with no update due, or no longer published, or over."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Event.objects.select_for_update().filter(pk=event_id).first()
-        if locked is None or locked.status != Event.Status.PUBLISHED or locked.end <= now:
+        if locked is None or locked.update_notice_due_at is None or locked.update_notice_due_at > now:
+            return 0
+        Event.objects.filter(pk=event_id).update(update_notice_due_at=None, update_notice_moved=False)
+        if locked.status != Event.Status.PUBLISHED or locked.end <= now:
             return 0
         event = Event.objects.for_listing().get(pk=event_id)
         registrations = Registration.objects.filter(
             event=event, status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITING]
         )
-        return _notify_registrations(
+        context = _event_context(event)
+        written = _notify_registrations(
             event=event,
             registrations=registrations,
             kind=UPDATE_KIND,
             revision=event.sequence,
             template="events/update",
-            context=_event_context(event),
+            context=context,
             ics_method="REQUEST",
         )
+        if locked.update_notice_moved:
+            written += _notify_series_subscribers(
+                event=event, kind=UPDATE_KIND, template="events/update", context=context
+            )
+        return written
+
+
+def event_update_notices_send_due(*, now: dt.datetime | None = None) -> int:
+    """Every update whose due time has come (the beat runs this every minute): a task lost with a
+    broker restart, or run a moment early, still ends in its message. Returns the rows written."""
+    now = now or timezone.now()
+    due = Event.objects.filter(update_notice_due_at__lte=now).order_by("update_notice_due_at", "pk")
+    return sum(event_update_notices_send(event_id=pk, now=now) for pk in due.values_list("pk", flat=True))
+
+
+def _notify_series_subscribers(*, event: Event, kind: str, template: str, context: dict) -> int:
+    """Tell the confirmed subscribers of the event's series (a public event only, as announcements),
+    with List-Unsubscribe, unless the address already has this message (kind, revision) as a
+    registrant or invitee. The .ics is PUBLISH, as the announcement was: it updates (or, for a
+    cancelled event, cancels) the entry the announcement made, without making them an attendee."""
+    if event.series_id is None or event.visibility != Event.Visibility.PUBLIC:
+        return 0
+    told = set(
+        OutboxMessage.objects.about(event)
+        .filter(kind=kind, revision=event.sequence)
+        .values_list("recipient", flat=True)
+    )
+    messages = series_announcement_enqueue(
+        series=event.series,
+        kind=kind,
+        about=event,
+        template=template,
+        context={**context, "subscriber": True},
+        revision=event.sequence,
+        attachments=(_event_ics(event, method="PUBLISH"),),
+        skip=told,
+    )
+    return len(messages)
 
 
 def _notify_registrations(
@@ -1562,7 +1642,8 @@ def _notify_registrations(
 
 
 def _event_cancellation_enqueue(event_id: int) -> int:
-    """METHOD:CANCEL (same UID, the raised SEQUENCE) to registered people and to everyone invited.
+    """METHOD:CANCEL (same UID, the raised SEQUENCE) to registered people and to everyone invited,
+    then the series' subscribers (PUBLISH of the cancelled event, with List-Unsubscribe).
 
     Called by event_cancel inside its transaction; each address gets one message."""
     event = Event.objects.for_listing().get(pk=event_id)
@@ -1599,7 +1680,10 @@ def _event_cancellation_enqueue(event_id: int) -> int:
             language=language,
             attachments=[_event_ics(event, method="CANCEL", email=email, name="")],
         )
-    return len(done)
+    # The series' subscribers were told of the session (the announcement): they hear it is off.
+    return len(done) + _notify_series_subscribers(
+        event=event, kind=CANCELLATION_KIND, template="events/cancelled", context=context
+    )
 
 
 def reminder_kind(offset: timedelta) -> str:

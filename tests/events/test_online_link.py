@@ -199,7 +199,9 @@ def test_the_personal_join_link_opens_the_meeting_only_for_a_confirmed_online_re
     opened = {}
     for reader in ("waiting", "in person", "confirmed online"):
         registration = Registration.objects.get(email=users[reader].email)
-        path = reverse("events:registration_join", kwargs={"token": services.registration_join_token(registration)})
+        path = reverse(
+            "events:registration_join", kwargs={"token": services.registration_join_token(registration)}
+        )
         for moment in (BEFORE_IT_OPENS, AFTER_IT_OPENS):
             with time_machine.travel(moment, tick=False):
                 response = client.get(path)
