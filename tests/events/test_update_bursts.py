@@ -48,12 +48,12 @@ def move(event, hours: int):
     )
 
 
-def test_three_saves_with_eager_tasks_make_one_update_per_person_when_it_is_due(
-    seminar, commit_now, settings
-):
+def test_three_saves_with_eager_tasks_make_one_update_per_person_when_it_is_due(seminar, commit_now):
     """Celery is eager here, as in the embedded default: the task runs at each save, and sends nothing
     until the update is due; then one message per person, with the event as it is by then."""
-    assert settings.CELERY_TASK_ALWAYS_EAGER is True
+    from hubsite.celery import app
+
+    assert app.conf.task_always_eager is True  # tests/conftest.py: every test runs tasks eagerly
     for minute, hours in ((0, 1), (1, 2), (2, 3)):
         with time_machine.travel(FIRST_SAVE + dt.timedelta(minutes=minute), tick=False):
             move(seminar, hours)
@@ -160,8 +160,10 @@ def test_the_embedded_beat_refuses_schedules_it_cannot_keep():
         EmbeddedBeat({"nightly": {"task": "hubsite.heartbeat", "schedule": crontab(hour=3)}})
 
 
-def test_the_embedded_beat_is_for_eager_tasks_only(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+def test_the_embedded_beat_is_for_eager_tasks_only():
+    from hubsite.celery import app
+
+    app.conf.task_always_eager = False  # tests/conftest.py puts it back after the test
     with pytest.raises(CommandError, match="not eager here"):
         call_command("embedded_beat", "--once")
 

@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from hubsite.celery import app
 from hubsite.embedded_beat import EmbeddedBeat
 
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Run every entry once, then stop.")
 
     def handle(self, *args, once: bool = False, **options):
-        if not settings.CELERY_TASK_ALWAYS_EAGER:
+        if not app.conf.task_always_eager:
             raise CommandError(
                 "Celery tasks are not eager here (REDIS_URL is set): run `celery -A hubsite beat` "
                 "and `celery -A hubsite worker` instead."
