@@ -3,6 +3,7 @@ import re
 import uuid
 from zoneinfo import ZoneInfo
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -440,13 +441,16 @@ class RegistrationQuerySet(models.QuerySet):
         return self.filter(status=Registration.Status.WAITING).order_by("queued_at", "pk")
 
     def for_user(self, user):
-        """A person's registrations: those made signed in and those made as a guest with their address."""
+        """A person's registrations: those made signed in, and those made as a guest with an address
+        they have verified (an unverified address proves nothing: those stay the guest's)."""
         if not user.is_authenticated:
             return self.none()
-        condition = Q(user=user)
-        if user.email:
-            condition |= Q(email=user.email.strip().lower())
-        return self.filter(condition)
+        verified = (
+            EmailAddress.objects.filter(user=user, verified=True)
+            .annotate(address=Lower("email"))
+            .values("address")
+        )
+        return self.filter(Q(user=user) | Q(user__isnull=True, email__in=verified))
 
     def with_position(self):
         """Annotate `position`: 1 for the first waiting in its attendance mode, None if not waiting."""

@@ -731,6 +731,8 @@ def series_announcement_enqueue(
 # catches a duplicate even without the lock. Mail is written to the outbox in the same transaction.
 
 SEAT_HOLD = dt.timedelta(minutes=30)
+# The guest form asked again for an address with a registration: at most one message this often.
+GUEST_REPEAT_MAIL_AFTER = dt.timedelta(minutes=10)
 CONFIRM_LINK_MAX_AGE = dt.timedelta(hours=24)
 CANCEL_LINK_MAX_AGE = dt.timedelta(days=400)
 CONFIRM_SALT = "events.registration.confirm"
@@ -780,15 +782,25 @@ def seat_limit(*, event: Event, attendance: str) -> int | None:
     return min(limits) if limits else None
 
 
-def seats_taken(*, event: Event, attendance: str, now: dt.datetime | None = None) -> int:
-    return Registration.objects.filter(event=event, attendance=attendance).holding_seat(now).count()
+def seats_taken(
+    *, event: Event, attendance: str, now: dt.datetime | None = None, count_holds: bool = True
+) -> int:
+    registrations = Registration.objects.filter(event=event, attendance=attendance)
+    if not count_holds:
+        return registrations.filter(status=Registration.Status.CONFIRMED).count()
+    return registrations.holding_seat(now).count()
 
 
-def seats_free(*, event: Event, attendance: str, now: dt.datetime | None = None) -> int | None:
+def seats_free(
+    *, event: Event, attendance: str, now: dt.datetime | None = None, count_holds: bool = True
+) -> int | None:
+    """Seats left. Decisions count the seats held for guests confirming their address; the pages
+    show `count_holds=False`, so a guest's request changes no count anyone can see."""
     limit = seat_limit(event=event, attendance=attendance)
     if limit is None:
         return None
-    return max(limit - seats_taken(event=event, attendance=attendance, now=now), 0)
+    taken = seats_taken(event=event, attendance=attendance, now=now, count_holds=count_holds)
+    return max(limit - taken, 0)
 
 
 def registration_attendance_choices(event: Event) -> list[str]:
@@ -853,7 +865,13 @@ def _links(registration: Registration) -> dict:
 
 
 def _mail(
-    registration: Registration, *, kind: str, template: str, method: str | None, extra: dict | None = None
+    registration: Registration,
+    *,
+    kind: str,
+    template: str,
+    method: str | None,
+    extra: dict | None = None,
+    revision: int = 0,
 ):
     event = registration.event
     attachments = []
@@ -881,6 +899,7 @@ def _mail(
         recipient=registration.email,
         template=template,
         context=context,
+        revision=revision,
         language=registration.language,
         attachments=attachments,
     )
@@ -954,6 +973,17 @@ def registration_create(
     A signed-in person gets a seat or a place on the waiting list now. A guest's seat, if one is
     free, is held for SEAT_HOLD while they confirm; a guest for a full event joins the waiting list
     when they confirm.
+
+    When the address already has a registration for the event, who may have it is decided here,
+    under the event's lock (so a guest and the address's owner posting at the same moment queue):
+    - a guest gets the answer a new address gets, whatever the address is: nothing changes, and the
+      address gets one message saying where its registration stands (the confirmation link again
+      while it is pending). The person behind the address learns the rest by e-mail; the guest
+      learns nothing about it (see `registration_answer_for_guest`).
+    - a signed-in person whose verified address it is takes a registration made as a guest into
+      their account; a pending one is confirmed at once (the verified address is the confirmation).
+      `registration.claimed` is then True. Their own registration, or one they cannot prove is
+      theirs, is refused with a message.
     """
     email = (email or "").strip().lower()
     try:
@@ -981,14 +1011,19 @@ def registration_create(
             if attendance not in choices:
                 raise RegistrationError(_("This event cannot be attended that way."), code="attendance")
             _fill_free_seats(event, now)
-            existing = Registration.objects.active().filter(event=event, email=email).first()
+            existing = (
+                Registration.objects.select_for_update().active().filter(event=event, email=email).first()
+            )
             if existing is not None:
                 stale = (
                     existing.status == Registration.Status.PENDING
                     and existing.created + CONFIRM_LINK_MAX_AGE <= now
                 )
                 if not stale:
-                    raise RegistrationError(_already_message(existing), code="duplicate")
+                    existing.event = event
+                    if user is None:
+                        return _guest_asked_again(existing, now)
+                    return _signed_in_asked_again(existing, user=user, now=now)
                 existing.status = Registration.Status.EXPIRED
                 existing.save(update_fields=["status", "updated"])
             free = seats_free(event=event, attendance=attendance, now=now)
@@ -1023,15 +1058,87 @@ def registration_create(
         ) from error
 
 
-def _already_message(existing: Registration) -> str:
+def registration_answer_for_guest(email: str) -> str:
+    """What the guest form answers, the same for every address (new, registered, waiting, pending,
+    a member's): whatever else is true, the address's owner reads it in the message sent there."""
+    return _("Almost done: we sent a message to %(email)s. Open it for the next step.") % {
+        "email": (email or "").strip().lower()
+    }
+
+
+def _guest_asked_again(existing: Registration, now: dt.datetime) -> Registration:
+    """The guest form used an address that already has a registration: one message to the address,
+    as for a new one, and nothing else changes. The caller holds the event lock.
+
+    At most one message about the registration every GUEST_REPEAT_MAIL_AFTER, so that the form
+    cannot flood an inbox (the answer to the form is the same either way)."""
+    last = (
+        OutboxMessage.objects.about(existing).order_by("-created").values_list("created", flat=True).first()
+    )
+    if last is not None and now - last < GUEST_REPEAT_MAIL_AFTER:
+        return existing
     if existing.status == Registration.Status.PENDING:
-        return _(
-            "This e-mail address is already registered for this event and waiting for confirmation: "
-            "please use the link we sent to it."
+        kind, template, method = "registration_confirm_link", "registration_confirm_link", "REQUEST"
+        extra = {"seat_held": existing.hold_expires is not None and existing.hold_expires > now}
+    else:
+        kind, template, method = "registration_repeat", "registration_repeat", None
+        extra = {"position": waiting_position(existing)}
+    # Each request is its own message: the revision counts the earlier ones about this registration.
+    revision = OutboxMessage.objects.about(existing).filter(kind=kind).count()
+    _mail(existing, kind=kind, template=template, method=method, extra=extra, revision=revision)
+    return existing
+
+
+def _has_verified_address(user: AbstractBaseUser, email: str) -> bool:
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
+def _belongs_to(registration: Registration, user: AbstractBaseUser) -> bool:
+    """The rule of RegistrationQuerySet.for_user, for one row."""
+    if registration.user_id is not None:
+        return registration.user_id == user.pk
+    return _has_verified_address(user, registration.email)
+
+
+def _signed_in_asked_again(
+    existing: Registration, *, user: AbstractBaseUser, now: dt.datetime
+) -> Registration:
+    """A signed-in person registers with an address that already has a registration for the event.
+
+    Theirs already: refused, saying so. Made as a guest with an address they have verified: it
+    becomes theirs (and a pending one is confirmed now, a seat or the waiting list, as the guest's
+    link would have done). Anything else: refused with what to do. The caller holds the event lock."""
+    if existing.user_id == user.pk:
+        raise RegistrationError(_already_yours_message(existing), code="duplicate")
+    if existing.user_id is not None or not _has_verified_address(user, existing.email):
+        raise RegistrationError(
+            _(
+                "This e-mail address is already registered for this event, and your account has not "
+                "confirmed it: use the link we sent to the address, or confirm the address in your "
+                "account first."
+            ),
+            code="not_yours",
         )
+    existing.user = user
+    existing.save(update_fields=["user", "updated"])
+    if existing.status == Registration.Status.PENDING:
+        held = existing.hold_expires is not None and existing.hold_expires > now
+        existing.hold_expires = None
+        free = seats_free(event=existing.event, attendance=existing.attendance, now=now)
+        if held or free is None or free > 0:
+            _confirm_seat(existing, now)
+        else:
+            _join_waiting_list(existing, now)
+    existing.claimed = True
+    return existing
+
+
+def _already_yours_message(existing: Registration) -> str:
+    if existing.status == Registration.Status.PENDING:
+        return _("You are already registered for this event: please confirm with the link we sent you.")
     if existing.status == Registration.Status.WAITING:
-        return _("This e-mail address is already on the waiting list for this event.")
-    return _("This e-mail address is already registered for this event.")
+        return _("You are already on the waiting list for this event.")
+    return _("You are already registered for this event.")
 
 
 # Seat counts show on the event page.
@@ -1071,16 +1178,25 @@ def registration_confirm_email(*, token: str, now: dt.datetime | None = None) ->
 
 # Seat counts show on the event page.
 @changes_public_pages
-def registration_cancel(*, registration: Registration, now: dt.datetime | None = None) -> list[Registration]:
+def registration_cancel(
+    *,
+    registration: Registration,
+    user: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
+) -> list[Registration]:
     """Cancel a registration and at once promote the first waiting person into a freed seat.
 
-    Returns the promoted registrations.
+    With `user` (My seminars), the registration must be theirs, decided under the lock: made
+    signed in, or made as a guest with an address they have verified. Without, the caller holds
+    a signed cancel link or is staff. Returns the promoted registrations.
     """
     with transaction.atomic():
         event = _lock_event(registration.event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         now = now or timezone.now()
+        if user is not None and not _belongs_to(registration, user):
+            raise RegistrationError(_("This registration is not yours."), code="not_yours")
         _refuse_if_event_cancelled(event)
         if not registration.is_active:
             raise RegistrationError(_("This registration is already cancelled."), code="inactive")

@@ -56,7 +56,9 @@ def registration_panel_context(request, event: Event, form: RegistrationForm | N
         {
             "attendance": Registration.Attendance(choice).label,
             "limit": services.seat_limit(event=event, attendance=choice),
-            "free": services.seats_free(event=event, attendance=choice, now=now),
+            # Seats held while a guest confirms are not shown as taken: the count a guest's request
+            # leaves must not tell whether the address was new (events.services.registration_create).
+            "free": services.seats_free(event=event, attendance=choice, now=now, count_holds=False),
         }
         for choice in choices
     ]
@@ -97,10 +99,11 @@ def register(request, slug):
                 request, _("Too many registrations from your network; please try again in an hour.")
             )
         elif form.is_valid():
+            email = form.cleaned_data["email"] if guest else request.user.email
             try:
                 registration = services.registration_create(
                     event=event,
-                    email=form.cleaned_data["email"] if guest else request.user.email,
+                    email=email,
                     name=form.cleaned_data["name"] if guest else _display_name(request.user),
                     attendance=form.cleaned_data["attendance"],
                     user=None if guest else request.user,
@@ -109,7 +112,11 @@ def register(request, slug):
             except services.RegistrationError as error:
                 form.add_error(None, error.messages[0])
             else:
-                messages.success(request, _result_message(registration))
+                # A guest's answer is the same for every address (the address's owner reads the rest).
+                answer = (
+                    services.registration_answer_for_guest(email) if guest else _result_message(registration)
+                )
+                messages.success(request, answer)
                 return redirect("events:register", slug=event.slug)
     context = registration_panel_context(request, event, form)
     status = 429 if limited else 400 if form is not None and form.errors else 200
@@ -118,6 +125,15 @@ def register(request, slug):
 
 
 def _result_message(registration: Registration) -> str:
+    if getattr(registration, "claimed", False):
+        if registration.status == Registration.Status.WAITING:
+            return _(
+                "The registration made earlier with your address is now in your account: you are number "
+                "%(position)s on the waiting list."
+            ) % {"position": services.waiting_position(registration)}
+        return _(
+            "The registration made earlier with your address is now in your account: you are registered."
+        )
     if registration.status == Registration.Status.PENDING:
         return _("Almost done: we sent a link to %(email)s. Open it to confirm your registration.") % {
             "email": registration.email
@@ -284,7 +300,7 @@ def my_registration_cancel(request, pk):
         Registration.objects.for_user(request.user).select_related("event"), pk=pk
     )
     try:
-        services.registration_cancel(registration=registration)
+        services.registration_cancel(registration=registration, user=request.user)
     except services.RegistrationError as error:
         messages.error(request, error.messages[0])
     else:
