@@ -31,8 +31,10 @@ migrate: setup
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-## make run: the site on http://127.0.0.1:8000/ with demo data (SQLite, eager tasks, mail in var/mail/).
+## make run: the site on http://127.0.0.1:8000/ with demo data (SQLite, eager tasks, mail in var/mail/),
+## and the periodic tasks (reminders, seminar updates, the outbox sweep) beside it, as beat runs them.
 run: seed
+	$(BIN)/python manage.py embedded_beat & beat=$$!; trap 'kill $$beat 2>/dev/null' EXIT; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make test: the whole suite. Uses DATABASE_URL and REDIS_URL when set, SQLite and eager tasks when not.

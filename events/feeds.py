@@ -148,8 +148,11 @@ class CalendarFeed:
 
 
 def personal_calendar_events(user):
-    """The seminars a person holds a confirmed seat at (cancelled events stay, as CANCELLED)."""
-    registered = Registration.objects.for_user(user).filter(status=Registration.Status.CONFIRMED)
+    """The seminars a person holds a confirmed seat at (cancelled events stay, as CANCELLED: their
+    registrations ended with the event)."""
+    registered = Registration.objects.for_user(user).filter(
+        status__in=[Registration.Status.CONFIRMED, Registration.Status.EVENT_CANCELLED]
+    )
     return Event.objects.published().filter(pk__in=registered.values("event_id"))
 
 

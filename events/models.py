@@ -3,6 +3,7 @@ import re
 import uuid
 from zoneinfo import ZoneInfo
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -253,6 +254,13 @@ class Event(ReaderLanguageName, models.Model):
     calendar_uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    # The update owed to registered people (events.services, "Messages about events"): due this
+    # long after the first change not yet told, so the saves of a burst make one message.
+    update_notice_due_at = models.DateTimeField(_("update due at"), null=True, blank=True, editable=False)
+    # The owed update moves the time or room: the series' subscribers hear of it too.
+    update_notice_moved = models.BooleanField(
+        _("update moves the time or room"), default=False, editable=False
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     project = models.ForeignKey(
@@ -437,13 +445,16 @@ class RegistrationQuerySet(models.QuerySet):
         return self.filter(status=Registration.Status.WAITING).order_by("queued_at", "pk")
 
     def for_user(self, user):
-        """A person's registrations: those made signed in and those made as a guest with their address."""
+        """A person's registrations: those made signed in, and those made as a guest with an address
+        they have verified (an unverified address proves nothing: those stay the guest's)."""
         if not user.is_authenticated:
             return self.none()
-        condition = Q(user=user)
-        if user.email:
-            condition |= Q(email=user.email.strip().lower())
-        return self.filter(condition)
+        verified = (
+            EmailAddress.objects.filter(user=user, verified=True)
+            .annotate(address=Lower("email"))
+            .values("address")
+        )
+        return self.filter(Q(user=user) | Q(user__isnull=True, email__in=verified))
 
     def with_position(self):
         """Annotate `position`: 1 for the first waiting in its attendance mode, None if not waiting."""
@@ -483,6 +494,8 @@ class Registration(models.Model):
         WAITING = "waiting", _("On the waiting list")
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Not confirmed in time")
+        # Ended by event_cancel: the person did not cancel, the event was (My seminars says so).
+        EVENT_CANCELLED = "event_cancelled", _("Ended: the event was cancelled")
 
     class Attendance(models.TextChoices):
         IN_PERSON = "in_person", _("In person")
@@ -550,19 +563,36 @@ class Registration(models.Model):
         return self.status in self.ACTIVE_STATUSES
 
     def online_link_visible(self, now=None) -> bool:
-        """The online link is for confirmed people only, from an hour before the start to the end."""
-        now = now or timezone.now()
-        return (
-            self.status == self.Status.CONFIRMED
-            and self.attendance == self.Attendance.ONLINE
-            and bool(self.event.online_url)
-            and self.event.format in (Event.Format.ONLINE, Event.Format.HYBRID)
-            and self.event.status == Event.Status.PUBLISHED
-            and self.event.start - ONLINE_LINK_LEAD <= now <= self.event.end
-        )
+        """Whether this registrant may have the meeting link now: see `online_link_for`."""
+        return bool(online_link_for(event=self.event, registration=self, now=now))
 
 
 ONLINE_LINK_LEAD = dt.timedelta(hours=1)
+
+
+def online_link_for(*, event: Event, registration: Registration | None, now=None) -> str:
+    """The event's online meeting link if the reader behind `registration` may have it now, else "".
+
+    The one rule for the link: a confirmed registration for online attendance at a published online
+    or hybrid event, from ONLINE_LINK_LEAD before the start to the end. Every surface that could
+    show the link asks this with the reader's own registration (the event page and the register
+    page with the signed-in person's, My seminars with each row, the personal join link with the
+    registration it is signed for); nobody else ever gets it. Surfaces made for many readers or for
+    later (JSON-LD, calendar and Atom feeds, e-mails, cached pages) never carry it: e-mails carry the
+    registrant's personal join link instead, which asks this again when it is opened.
+    """
+    if registration is None or registration.event_id != event.pk:
+        return ""
+    now = now or timezone.now()
+    allowed = (
+        registration.status == Registration.Status.CONFIRMED
+        and registration.attendance == Registration.Attendance.ONLINE
+        and bool(event.online_url)
+        and event.has_online_part
+        and event.status == Event.Status.PUBLISHED
+        and event.start - ONLINE_LINK_LEAD <= now <= event.end
+    )
+    return event.online_url if allowed else ""
 
 
 class PersonalCalendar(models.Model):

@@ -306,7 +306,11 @@ def event_publish(*, event: Event, by: Any = None) -> Event:
 
 @changes_public_pages
 def event_cancel(*, event: Event, reason: str, by: Any = None) -> Event:
-    """Cancel an event, keeping it (and its page, and its place in feeds) with the reason shown."""
+    """Cancel an event, keeping it (and its page, and its place in feeds) with the reason shown.
+
+    Every registration still running (confirmed, waiting, pending) ends with it, under the event's
+    lock and in the same transaction, as EVENT_CANCELLED; each person is told once, by the
+    cancellation message (no "registration cancelled" mail on top)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(
@@ -321,9 +325,27 @@ def event_cancel(*, event: Event, reason: str, by: Any = None) -> Event:
             current.sequence += 1
         current.status = Event.Status.CANCELLED
         current.cancellation_reason = reason
-        current.save(update_fields=["status", "cancellation_reason", "sequence", "updated"])
+        # An update still owed is overtaken: the cancellation is the last word.
+        current.update_notice_due_at = None
+        current.update_notice_moved = False
+        current.save(
+            update_fields=[
+                "status",
+                "cancellation_reason",
+                "sequence",
+                "update_notice_due_at",
+                "update_notice_moved",
+                "updated",
+            ]
+        )
         if was_announced:
             _event_cancellation_enqueue(current.pk)
+        Registration.objects.active().filter(event=current).update(
+            status=Registration.Status.EVENT_CANCELLED,
+            cancelled_at=timezone.now(),
+            hold_expires=None,
+            updated=timezone.now(),
+        )
     event.refresh_from_db()
     return event
 
@@ -663,14 +685,17 @@ def series_announcement_enqueue(
     context: dict,
     revision: int = 0,
     attachments: tuple[dict, ...] = (),
+    skip: Iterable[str] = (),
 ) -> list[OutboxMessage]:
     """One outbox row per active subscriber, each with its own unsubscribe link and list headers.
 
     The template gets `unsubscribe_url` (email/base.* show it in the footer). Asking twice for the
-    same (kind, about, revision) sends nothing more; pending subscribers get nothing.
+    same (kind, about, revision) sends nothing more; pending subscribers get nothing, nor do the
+    addresses in `skip` (told already by another message of the same kind).
     """
     messages = []
-    for subscription in series.subscriptions.active().select_related("series").order_by("pk"):
+    subscriptions = series.subscriptions.active().exclude(email__in=list(skip))
+    for subscription in subscriptions.select_related("series").order_by("pk"):
         messages.append(
             outbox_enqueue(
                 kind=kind,
@@ -699,6 +724,8 @@ def series_announcement_enqueue(
 # catches a duplicate even without the lock. Mail is written to the outbox in the same transaction.
 
 SEAT_HOLD = dt.timedelta(minutes=30)
+# The guest form asked again for an address with a registration: at most one message this often.
+GUEST_REPEAT_MAIL_AFTER = dt.timedelta(minutes=10)
 CONFIRM_LINK_MAX_AGE = dt.timedelta(hours=24)
 CANCEL_LINK_MAX_AGE = dt.timedelta(days=400)
 CONFIRM_SALT = "events.registration.confirm"
@@ -748,15 +775,25 @@ def seat_limit(*, event: Event, attendance: str) -> int | None:
     return min(limits) if limits else None
 
 
-def seats_taken(*, event: Event, attendance: str, now: dt.datetime | None = None) -> int:
-    return Registration.objects.filter(event=event, attendance=attendance).holding_seat(now).count()
+def seats_taken(
+    *, event: Event, attendance: str, now: dt.datetime | None = None, count_holds: bool = True
+) -> int:
+    registrations = Registration.objects.filter(event=event, attendance=attendance)
+    if not count_holds:
+        return registrations.filter(status=Registration.Status.CONFIRMED).count()
+    return registrations.holding_seat(now).count()
 
 
-def seats_free(*, event: Event, attendance: str, now: dt.datetime | None = None) -> int | None:
+def seats_free(
+    *, event: Event, attendance: str, now: dt.datetime | None = None, count_holds: bool = True
+) -> int | None:
+    """Seats left. Decisions count the seats held for guests confirming their address; the pages
+    show `count_holds=False`, so a guest's request changes no count anyone can see."""
     limit = seat_limit(event=event, attendance=attendance)
     if limit is None:
         return None
-    return max(limit - seats_taken(event=event, attendance=attendance, now=now), 0)
+    taken = seats_taken(event=event, attendance=attendance, now=now, count_holds=count_holds)
+    return max(limit - taken, 0)
 
 
 def registration_attendance_choices(event: Event) -> list[str]:
@@ -796,6 +833,14 @@ def _lock_event(event: Event) -> Event:
     return Event.objects.select_related("room").select_for_update(of=("self",)).get(pk=event.pk)
 
 
+def _refuse_if_event_cancelled(event: Event) -> None:
+    """A cancelled event ended every registration: nothing about them can change any more."""
+    if event.status == Event.Status.CANCELLED:
+        raise RegistrationError(
+            _("This event has been cancelled, so its registrations have ended."), code="cancelled"
+        )
+
+
 def _links(registration: Registration) -> dict:
     return {
         "cancel_url": ical.absolute_url(
@@ -813,7 +858,13 @@ def _links(registration: Registration) -> dict:
 
 
 def _mail(
-    registration: Registration, *, kind: str, template: str, method: str | None, extra: dict | None = None
+    registration: Registration,
+    *,
+    kind: str,
+    template: str,
+    method: str | None,
+    extra: dict | None = None,
+    revision: int = 0,
 ):
     event = registration.event
     attachments = []
@@ -840,6 +891,7 @@ def _mail(
         recipient=registration.email,
         template=template,
         context=context,
+        revision=revision,
         language=registration.language,
         attachments=attachments,
         recipient_name=registration.name,
@@ -914,6 +966,17 @@ def registration_create(
     A signed-in person gets a seat or a place on the waiting list now. A guest's seat, if one is
     free, is held for SEAT_HOLD while they confirm; a guest for a full event joins the waiting list
     when they confirm.
+
+    When the address already has a registration for the event, who may have it is decided here,
+    under the event's lock (so a guest and the address's owner posting at the same moment queue):
+    - a guest gets the answer a new address gets, whatever the address is: nothing changes, and the
+      address gets one message saying where its registration stands (the confirmation link again
+      while it is pending). The person behind the address learns the rest by e-mail; the guest
+      learns nothing about it (see `registration_answer_for_guest`).
+    - a signed-in person whose verified address it is takes a registration made as a guest into
+      their account; a pending one is confirmed at once (the verified address is the confirmation).
+      `registration.claimed` is then True. Their own registration, or one they cannot prove is
+      theirs, is refused with a message.
     """
     email = (email or "").strip().lower()
     try:
@@ -941,14 +1004,19 @@ def registration_create(
             if attendance not in choices:
                 raise RegistrationError(_("This event cannot be attended that way."), code="attendance")
             _fill_free_seats(event, now)
-            existing = Registration.objects.active().filter(event=event, email=email).first()
+            existing = (
+                Registration.objects.select_for_update().active().filter(event=event, email=email).first()
+            )
             if existing is not None:
                 stale = (
                     existing.status == Registration.Status.PENDING
                     and existing.created + CONFIRM_LINK_MAX_AGE <= now
                 )
                 if not stale:
-                    raise RegistrationError(_already_message(existing), code="duplicate")
+                    existing.event = event
+                    if user is None:
+                        return _guest_asked_again(existing, now)
+                    return _signed_in_asked_again(existing, user=user, now=now)
                 existing.status = Registration.Status.EXPIRED
                 existing.save(update_fields=["status", "updated"])
             free = seats_free(event=event, attendance=attendance, now=now)
@@ -983,15 +1051,87 @@ def registration_create(
         ) from error
 
 
-def _already_message(existing: Registration) -> str:
+def registration_answer_for_guest(email: str) -> str:
+    """What the guest form answers, the same for every address (new, registered, waiting, pending,
+    a member's): whatever else is true, the address's owner reads it in the message sent there."""
+    return _("Almost done: we sent a message to %(email)s. Open it for the next step.") % {
+        "email": (email or "").strip().lower()
+    }
+
+
+def _guest_asked_again(existing: Registration, now: dt.datetime) -> Registration:
+    """The guest form used an address that already has a registration: one message to the address,
+    as for a new one, and nothing else changes. The caller holds the event lock.
+
+    At most one message about the registration every GUEST_REPEAT_MAIL_AFTER, so that the form
+    cannot flood an inbox (the answer to the form is the same either way)."""
+    last = (
+        OutboxMessage.objects.about(existing).order_by("-created").values_list("created", flat=True).first()
+    )
+    if last is not None and now - last < GUEST_REPEAT_MAIL_AFTER:
+        return existing
     if existing.status == Registration.Status.PENDING:
-        return _(
-            "This e-mail address is already registered for this event and waiting for confirmation: "
-            "please use the link we sent to it."
+        kind, template, method = "registration_confirm_link", "registration_confirm_link", "REQUEST"
+        extra = {"seat_held": existing.hold_expires is not None and existing.hold_expires > now}
+    else:
+        kind, template, method = "registration_repeat", "registration_repeat", None
+        extra = {"position": waiting_position(existing)}
+    # Each request is its own message: the revision counts the earlier ones about this registration.
+    revision = OutboxMessage.objects.about(existing).filter(kind=kind).count()
+    _mail(existing, kind=kind, template=template, method=method, extra=extra, revision=revision)
+    return existing
+
+
+def _has_verified_address(user: AbstractBaseUser, email: str) -> bool:
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
+def _belongs_to(registration: Registration, user: AbstractBaseUser) -> bool:
+    """The rule of RegistrationQuerySet.for_user, for one row."""
+    if registration.user_id is not None:
+        return registration.user_id == user.pk
+    return _has_verified_address(user, registration.email)
+
+
+def _signed_in_asked_again(
+    existing: Registration, *, user: AbstractBaseUser, now: dt.datetime
+) -> Registration:
+    """A signed-in person registers with an address that already has a registration for the event.
+
+    Theirs already: refused, saying so. Made as a guest with an address they have verified: it
+    becomes theirs (and a pending one is confirmed now, a seat or the waiting list, as the guest's
+    link would have done). Anything else: refused with what to do. The caller holds the event lock."""
+    if existing.user_id == user.pk:
+        raise RegistrationError(_already_yours_message(existing), code="duplicate")
+    if existing.user_id is not None or not _has_verified_address(user, existing.email):
+        raise RegistrationError(
+            _(
+                "This e-mail address is already registered for this event, and your account has not "
+                "confirmed it: use the link we sent to the address, or confirm the address in your "
+                "account first."
+            ),
+            code="not_yours",
         )
+    existing.user = user
+    existing.save(update_fields=["user", "updated"])
+    if existing.status == Registration.Status.PENDING:
+        held = existing.hold_expires is not None and existing.hold_expires > now
+        existing.hold_expires = None
+        free = seats_free(event=existing.event, attendance=existing.attendance, now=now)
+        if held or free is None or free > 0:
+            _confirm_seat(existing, now)
+        else:
+            _join_waiting_list(existing, now)
+    existing.claimed = True
+    return existing
+
+
+def _already_yours_message(existing: Registration) -> str:
+    if existing.status == Registration.Status.PENDING:
+        return _("You are already registered for this event: please confirm with the link we sent you.")
     if existing.status == Registration.Status.WAITING:
-        return _("This e-mail address is already on the waiting list for this event.")
-    return _("This e-mail address is already registered for this event.")
+        return _("You are already on the waiting list for this event.")
+    return _("You are already registered for this event.")
 
 
 # Seat counts show on the event page.
@@ -1004,6 +1144,7 @@ def registration_confirm_email(*, token: str, now: dt.datetime | None = None) ->
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         now = now or timezone.now()
+        _refuse_if_event_cancelled(event)
         if registration.status in (Registration.Status.CONFIRMED, Registration.Status.WAITING):
             raise RegistrationError(_("This confirmation link has already been used."), code="used")
         if registration.status != Registration.Status.PENDING:
@@ -1030,16 +1171,26 @@ def registration_confirm_email(*, token: str, now: dt.datetime | None = None) ->
 
 # Seat counts show on the event page.
 @changes_public_pages
-def registration_cancel(*, registration: Registration, now: dt.datetime | None = None) -> list[Registration]:
+def registration_cancel(
+    *,
+    registration: Registration,
+    user: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
+) -> list[Registration]:
     """Cancel a registration and at once promote the first waiting person into a freed seat.
 
-    Returns the promoted registrations.
+    With `user` (My seminars), the registration must be theirs, decided under the lock: made
+    signed in, or made as a guest with an address they have verified. Without, the caller holds
+    a signed cancel link or is staff. Returns the promoted registrations.
     """
     with transaction.atomic():
         event = _lock_event(registration.event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         now = now or timezone.now()
+        if user is not None and not _belongs_to(registration, user):
+            raise RegistrationError(_("This registration is not yours."), code="not_yours")
+        _refuse_if_event_cancelled(event)
         if not registration.is_active:
             raise RegistrationError(_("This registration is already cancelled."), code="inactive")
         if event.end <= now:
@@ -1057,8 +1208,6 @@ def registration_cancel(*, registration: Registration, now: dt.datetime | None =
             template="registration_cancelled",
             method="CANCEL" if was_confirmed else None,
         )
-        if event.status == Event.Status.CANCELLED:
-            return []
         return _fill_free_seats(event, now)
 
 
@@ -1078,6 +1227,7 @@ def registration_promote(*, registration: Registration, now: dt.datetime | None 
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         now = now or timezone.now()
+        _refuse_if_event_cancelled(event)
         if registration.status != Registration.Status.WAITING:
             raise RegistrationError(_("Only people on the waiting list can be promoted."), code="not_waiting")
         free = seats_free(event=event, attendance=registration.attendance, now=now)
@@ -1110,7 +1260,9 @@ def registration_fill_all_free_seats(*, now: dt.datetime | None = None) -> int:
 def registration_check_in(*, registration: Registration, now: dt.datetime | None = None) -> Registration:
     """Staff: mark a confirmed person as present."""
     with transaction.atomic():
+        event = _lock_event(registration.event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        _refuse_if_event_cancelled(event)
         if registration.status != Registration.Status.CONFIRMED:
             raise RegistrationError(_("Only confirmed people can be checked in."), code="not_confirmed")
         if registration.checked_in_at is None:
@@ -1161,6 +1313,8 @@ CANCELLATION_KIND = "event_cancelled"
 ANNOUNCEMENT_KIND = "series_announcement"
 # Changes that move the event in someone's calendar; a change of status has its own message.
 UPDATE_NOTICE_FIELDS = frozenset({"start", "end", "room", "online_url"})
+# The changes that move a session for the series' subscribers too (the link is not theirs).
+SESSION_MOVE_FIELDS = frozenset({"start", "end", "room"})
 # Stays whose visitor is at the hub: read from the visits app's own Status (see visitors_in_residence).
 RESIDENT_VISIT_STATUSES = ("APPROVED", "CHECKED_IN")
 # Addresses pasted by staff: one per line, or separated by commas or semicolons; "Name <address>" too.
@@ -1480,47 +1634,110 @@ def _registration_message_context(registration: Registration) -> dict:
     }
 
 
-def event_update_notice_schedule(*, event: Event, changed: Iterable[str]) -> bool:
-    """After commit, schedule the update for registered people of a published event that moved.
+def event_update_notice_schedule(
+    *, event: Event, changed: Iterable[str], now: dt.datetime | None = None
+) -> bool:
+    """Record that a published event's move is owed to its people, and schedule the sending.
 
-    The task runs EVENT_UPDATE_DELAY_SECONDS later and sends for the event as it is then (revision =
-    its sequence), so the saves staff make within that time end in one message per person."""
-    if event.status != Event.Status.PUBLISHED or not UPDATE_NOTICE_FIELDS & set(changed):
+    Called by event_update with the event locked. The first change not yet told sets the due time,
+    EVENT_UPDATE_DELAY_SECONDS on; later saves keep it, so a burst of saves makes one message, sent
+    for the event as it is then. A move of the time or room is owed to the series' subscribers too.
+    The task is scheduled for the due time after commit; whatever runs it (a worker's countdown,
+    the beat's `events.send_due_event_updates`, or, with eager tasks, the embedded beat of
+    `manage.py embedded_beat`) sends only once the due time has come."""
+    changed = set(changed)
+    if event.status != Event.Status.PUBLISHED or not UPDATE_NOTICE_FIELDS & changed:
         return False
-    from .tasks import send_event_update
-
-    pk = event.pk
-    # robust: a broker that is down at commit must not turn the saved change into an error page.
-    transaction.on_commit(
-        lambda: send_event_update.apply_async(args=[pk], countdown=settings.EVENT_UPDATE_DELAY_SECONDS),
-        robust=True,
+    first = event.update_notice_due_at is None
+    if first:
+        event.update_notice_due_at = (now or timezone.now()) + dt.timedelta(
+            seconds=settings.EVENT_UPDATE_DELAY_SECONDS
+        )
+    event.update_notice_moved = event.update_notice_moved or bool(SESSION_MOVE_FIELDS & changed)
+    Event.objects.filter(pk=event.pk).update(
+        update_notice_due_at=event.update_notice_due_at, update_notice_moved=event.update_notice_moved
     )
+    if first:
+        from .tasks import send_event_update
+
+        pk = event.pk
+        # robust: a broker that is down at commit must not turn the saved change into an error page
+        # (the beat's sweep of due updates sends it then).
+        transaction.on_commit(
+            lambda: send_event_update.apply_async(args=[pk], countdown=settings.EVENT_UPDATE_DELAY_SECONDS),
+            robust=True,
+        )
     return True
 
 
 def event_update_notices_send(*, event_id: int, now: dt.datetime | None = None) -> int:
-    """Tell every registered person (confirmed and waiting) of the event's current time and place.
+    """Send the update owed for the event, if its due time has come; else nothing.
 
-    The .ics (METHOD:REQUEST, the same UID, the current SEQUENCE) moves the event in their calendar.
-    Returns how many rows were written now; nothing for an event no longer published or over."""
+    Every registered person (confirmed and waiting) gets the event's current time and place, with an
+    .ics (METHOD:REQUEST, the same UID, the current SEQUENCE) that moves it in their calendar; when
+    the time or room moved, so do the confirmed subscribers of its series (a public event), except
+    those already told as registrants. Returns how many rows were written now; nothing for an event
+    with no update due, or no longer published, or over."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Event.objects.select_for_update().filter(pk=event_id).first()
-        if locked is None or locked.status != Event.Status.PUBLISHED or locked.end <= now:
+        if locked is None or locked.update_notice_due_at is None or locked.update_notice_due_at > now:
+            return 0
+        Event.objects.filter(pk=event_id).update(update_notice_due_at=None, update_notice_moved=False)
+        if locked.status != Event.Status.PUBLISHED or locked.end <= now:
             return 0
         event = Event.objects.for_listing().get(pk=event_id)
         registrations = Registration.objects.filter(
             event=event, status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITING]
         )
-        return _notify_registrations(
+        context = _event_context(event)
+        written = _notify_registrations(
             event=event,
             registrations=registrations,
             kind=UPDATE_KIND,
             revision=event.sequence,
             template="events/update",
-            context=_event_context(event),
+            context=context,
             ics_method="REQUEST",
         )
+        if locked.update_notice_moved:
+            written += _notify_series_subscribers(
+                event=event, kind=UPDATE_KIND, template="events/update", context=context
+            )
+        return written
+
+
+def event_update_notices_send_due(*, now: dt.datetime | None = None) -> int:
+    """Every update whose due time has come (the beat runs this every minute): a task lost with a
+    broker restart, or run a moment early, still ends in its message. Returns the rows written."""
+    now = now or timezone.now()
+    due = Event.objects.filter(update_notice_due_at__lte=now).order_by("update_notice_due_at", "pk")
+    return sum(event_update_notices_send(event_id=pk, now=now) for pk in due.values_list("pk", flat=True))
+
+
+def _notify_series_subscribers(*, event: Event, kind: str, template: str, context: dict) -> int:
+    """Tell the confirmed subscribers of the event's series (a public event only, as announcements),
+    with List-Unsubscribe, unless the address already has this message (kind, revision) as a
+    registrant or invitee. The .ics is PUBLISH, as the announcement was: it updates (or, for a
+    cancelled event, cancels) the entry the announcement made, without making them an attendee."""
+    if event.series_id is None or event.visibility != Event.Visibility.PUBLIC:
+        return 0
+    told = set(
+        OutboxMessage.objects.about(event)
+        .filter(kind=kind, revision=event.sequence)
+        .values_list("recipient", flat=True)
+    )
+    messages = series_announcement_enqueue(
+        series=event.series,
+        kind=kind,
+        about=event,
+        template=template,
+        context={**context, "subscriber": True},
+        revision=event.sequence,
+        attachments=(_event_ics(event, method="PUBLISH"),),
+        skip=told,
+    )
+    return len(messages)
 
 
 def _notify_registrations(
@@ -1575,7 +1792,8 @@ def _notify_registrations(
 
 
 def _event_cancellation_enqueue(event_id: int) -> int:
-    """METHOD:CANCEL (same UID, the raised SEQUENCE) to registered people and to everyone invited.
+    """METHOD:CANCEL (same UID, the raised SEQUENCE) to registered people and to everyone invited,
+    then the series' subscribers (PUBLISH of the cancelled event, with List-Unsubscribe).
 
     Called by event_cancel inside its transaction; each address gets one message."""
     event = Event.objects.for_listing().get(pk=event_id)
@@ -1623,7 +1841,10 @@ def _event_cancellation_enqueue(event_id: int) -> int:
             attachments=[_event_ics(event, method="CANCEL", email=email, name=name, partstat="NEEDS-ACTION")],
             recipient_name=name,
         )
-    return len(done)
+    # The series' subscribers were told of the session (the announcement): they hear it is off.
+    return len(done) + _notify_series_subscribers(
+        event=event, kind=CANCELLATION_KIND, template="events/cancelled", context=context
+    )
 
 
 def reminder_kind(offset: timedelta) -> str:

@@ -15,7 +15,7 @@ from researchers.models import Institution, Theme
 
 from .filters import EventFilterForm
 from .models import Event, Series
-from .views_registration import registration_panel_context
+from .views_registration import never_stored_if_it_shows_the_link, registration_panel_context
 
 EVENTS_PER_PAGE = 20
 # The escaping of Django's json_script: no "</script>" or "<!--" can end the data block early.
@@ -101,8 +101,10 @@ def _event_json_ld(request, event: Event) -> str:
                 "address": event.room.location or hub_name(),
             }
         )
-    if event.has_online_part and event.online_url:
-        locations.append({"@type": "VirtualLocation", "url": event.online_url})
+    if event.has_online_part:
+        # The event's page, never the meeting link: that is for confirmed registrants only
+        # (events.models.online_link_for), and this block is the same for every reader.
+        locations.append({"@type": "VirtualLocation", "url": settings.SITE_URL + event.get_absolute_url()})
     if locations:
         data["location"] = locations[0] if len(locations) == 1 else locations
     data = {key: value for key, value in data.items() if value not in (None, "", [])}
@@ -126,7 +128,8 @@ def event_detail(request, slug):
     }
     if not event.is_draft:
         context.update(registration_panel_context(request, event))
-    return render(request, "events/event_detail.html", context)
+    response = render(request, "events/event_detail.html", context)
+    return never_stored_if_it_shows_the_link(response, context.get("online_link", ""))
 
 
 @public_page

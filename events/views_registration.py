@@ -7,7 +7,9 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hubsite import ical
@@ -15,10 +17,11 @@ from hubsite.ratelimit import over_limit
 
 from . import services
 from .forms_registration import RegistrationForm
-from .models import ONLINE_LINK_LEAD, Event, Registration
+from .models import ONLINE_LINK_LEAD, Event, Registration, online_link_for
 from .templatetags.event_feeds import feed_links
 
 GUEST_REGISTRATIONS_PER_HOUR = 10
+_EVENT_CANCELLED = gettext_lazy("This event has been cancelled, so its registrations have ended.")
 
 
 def _guest_rate_limited(request) -> bool:
@@ -30,6 +33,14 @@ def _guest_rate_limited(request) -> bool:
 def _display_name(user) -> str:
     researcher = getattr(user, "researcher", None)
     return (researcher.name if researcher else "") or user.get_full_name() or user.email
+
+
+def never_stored_if_it_shows_the_link(response, link: str):
+    """A page that shows the meeting link is for its reader alone: neither the page cache nor any
+    other HTTP cache may store it (the page cache never stores a `private` or `no-store` answer)."""
+    if link:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def registration_panel_context(request, event: Event, form: RegistrationForm | None = None) -> dict:
@@ -45,7 +56,9 @@ def registration_panel_context(request, event: Event, form: RegistrationForm | N
         {
             "attendance": Registration.Attendance(choice).label,
             "limit": services.seat_limit(event=event, attendance=choice),
-            "free": services.seats_free(event=event, attendance=choice, now=now),
+            # Seats held while a guest confirms are not shown as taken: the count a guest's request
+            # leaves must not tell whether the address was new (events.services.registration_create).
+            "free": services.seats_free(event=event, attendance=choice, now=now, count_holds=False),
         }
         for choice in choices
     ]
@@ -59,7 +72,8 @@ def registration_panel_context(request, event: Event, form: RegistrationForm | N
     return {
         "event": event,
         "registration": mine,
-        "online_link_visible": bool(mine and mine.online_link_visible(now)),
+        # The meeting link itself, only when this reader may have it now (else "").
+        "online_link": online_link_for(event=event, registration=mine, now=now),
         "seats": seats,
         "closed_reason": closed_reason,
         "registration_form": form,
@@ -85,10 +99,11 @@ def register(request, slug):
                 request, _("Too many registrations from your network; please try again in an hour.")
             )
         elif form.is_valid():
+            email = form.cleaned_data["email"] if guest else request.user.email
             try:
                 registration = services.registration_create(
                     event=event,
-                    email=form.cleaned_data["email"] if guest else request.user.email,
+                    email=email,
                     name=form.cleaned_data["name"] if guest else _display_name(request.user),
                     attendance=form.cleaned_data["attendance"],
                     user=None if guest else request.user,
@@ -97,14 +112,28 @@ def register(request, slug):
             except services.RegistrationError as error:
                 form.add_error(None, error.messages[0])
             else:
-                messages.success(request, _result_message(registration))
+                # A guest's answer is the same for every address (the address's owner reads the rest).
+                answer = (
+                    services.registration_answer_for_guest(email) if guest else _result_message(registration)
+                )
+                messages.success(request, answer)
                 return redirect("events:register", slug=event.slug)
     context = registration_panel_context(request, event, form)
     status = 429 if limited else 400 if form is not None and form.errors else 200
-    return render(request, "events/registration/register.html", context, status=status)
+    response = render(request, "events/registration/register.html", context, status=status)
+    return never_stored_if_it_shows_the_link(response, context["online_link"])
 
 
 def _result_message(registration: Registration) -> str:
+    if getattr(registration, "claimed", False):
+        if registration.status == Registration.Status.WAITING:
+            return _(
+                "The registration made earlier with your address is now in your account: you are number "
+                "%(position)s on the waiting list."
+            ) % {"position": services.waiting_position(registration)}
+        return _(
+            "The registration made earlier with your address is now in your account: you are registered."
+        )
     if registration.status == Registration.Status.PENDING:
         return _("Almost done: we sent a link to %(email)s. Open it to confirm your registration.") % {
             "email": registration.email
@@ -145,6 +174,13 @@ def confirm(request, token):
             "events/registration/confirmed.html",
             {"registration": registration, "position": services.waiting_position(registration)},
         )
+    if registration.event.is_cancelled:
+        return render(
+            request,
+            "events/registration/link_error.html",
+            {"message": _EVENT_CANCELLED, "event": registration.event},
+            status=409,
+        )
     if registration.status != Registration.Status.PENDING:
         message = (
             _("This confirmation link has already been used.")
@@ -184,10 +220,15 @@ def cancel(request, token):
         messages.success(request, _("Your registration is cancelled. Thank you for letting us know."))
         return render(request, "events/registration/cancelled.html", {"registration": registration})
     if not registration.is_active:
+        message = (
+            _EVENT_CANCELLED
+            if registration.event.is_cancelled
+            else _("This registration is already cancelled.")
+        )
         return render(
             request,
             "events/registration/link_error.html",
-            {"message": _("This registration is already cancelled."), "event": registration.event},
+            {"message": message, "event": registration.event},
             status=409,
         )
     return render(request, "events/registration/cancel.html", {"registration": registration})
@@ -201,8 +242,9 @@ def join(request, token):
         return render(
             request, "events/registration/link_error.html", {"message": error.messages[0]}, status=400
         )
-    if registration.online_link_visible():
-        response = HttpResponseRedirect(registration.event.online_url)
+    link = online_link_for(event=registration.event, registration=registration)
+    if link:
+        response = HttpResponseRedirect(link)
         response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"
         return response
@@ -211,6 +253,7 @@ def join(request, token):
         "event": registration.event,
         "opens_at": registration.event.start - ONLINE_LINK_LEAD,
         "is_confirmed": registration.status == Registration.Status.CONFIRMED,
+        "is_cancelled": registration.event.is_cancelled,
         "is_over": registration.event.end < timezone.now(),
     }
     return render(request, "events/registration/join.html", context, status=403)
@@ -220,7 +263,8 @@ def join(request, token):
 def my_seminars(request):
     registrations = (
         Registration.objects.for_user(request.user)
-        .active()
+        # Registrations the event's cancellation ended stay in the list, marked cancelled.
+        .filter(status__in=[*Registration.ACTIVE_STATUSES, Registration.Status.EVENT_CANCELLED])
         .filter(event__end__gte=timezone.now())
         .with_position()
         .select_related("event__room")
@@ -235,14 +279,18 @@ def my_seminars(request):
     calendar = services.personal_calendar_get(user=request.user)
     feed_path = reverse("events:personal_calendar", kwargs={"token": calendar.token})
     now = timezone.now()
-    rows = [(registration, registration.online_link_visible(now)) for registration in registrations]
+    rows = [
+        (registration, online_link_for(event=registration.event, registration=registration, now=now))
+        for registration in registrations
+    ]
     context = {
         "rows": rows,
         "past": past,
         "calendar": calendar,
         "links": feed_links(ical.absolute_url(feed_path), _("My seminars")),
     }
-    return render(request, "events/registration/my_seminars.html", context)
+    response = render(request, "events/registration/my_seminars.html", context)
+    return never_stored_if_it_shows_the_link(response, "".join(link for _registration, link in rows))
 
 
 @login_required
@@ -252,7 +300,7 @@ def my_registration_cancel(request, pk):
         Registration.objects.for_user(request.user).select_related("event"), pk=pk
     )
     try:
-        services.registration_cancel(registration=registration)
+        services.registration_cancel(registration=registration, user=request.user)
     except services.RegistrationError as error:
         messages.error(request, error.messages[0])
     else:

@@ -197,6 +197,8 @@ CELERY_BEAT_SCHEDULE = {
     # Seminar reminders (24 h and 1 h before): each is one outbox row per person and start time, so
     # a run that overlaps another (two beat schedulers) sends nothing twice.
     "event-reminders": {"task": "events.send_reminders", "schedule": 300.0, "options": {"expires": 290}},
+    # Updates of moved seminars whose due time has come (their own countdown task was lost or early).
+    "event-updates": {"task": "events.send_due_event_updates", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 # --- Calendars ----------------------------------------------------------------------------

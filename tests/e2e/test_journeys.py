@@ -53,7 +53,7 @@ def test_public_filters_seminars_by_theme_and_reads_the_time_on_their_own_clock(
     page.get_by_role("button", name="Register", exact=True).click()
     page.wait_for_url(re.compile(r".*/register/$"))
     assert page.locator(".messages").inner_text() == (
-        "Almost done: we sent a link to camille@example.org. Open it to confirm your registration."
+        "Almost done: we sent a message to camille@example.org. Open it for the next step."
     )
     page.goto(site + _link_in_mail_to("camille@example.org", r"/registrations/confirm/[^/\s]+/"))
     page.get_by_role("button", name=re.compile("Confirm")).click()

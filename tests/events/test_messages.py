@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar
@@ -240,13 +241,24 @@ def test_several_quick_saves_make_one_update_per_registered_person(
         event=event, email="bo@example.org", status="waiting", queued_at=timezone.now()
     )
     RegistrationFactory(event=event, email="gone@example.org", status="cancelled")
-    services.event_update(event=event, start=START + dt.timedelta(hours=1), end=START + dt.timedelta(hours=2))
-    services.event_update(event=event, title="Scaling laws, revisited")  # no update of its own
-    services.event_update(event=event, start=START + dt.timedelta(hours=2), end=START + dt.timedelta(hours=3))
-    assert scheduled == [(event.pk, 300), (event.pk, 300)]
+    first_save = START - dt.timedelta(days=3)
+    with time_machine.travel(first_save, tick=False):
+        services.event_update(
+            event=event, start=START + dt.timedelta(hours=1), end=START + dt.timedelta(hours=2)
+        )
+    with time_machine.travel(first_save + dt.timedelta(minutes=1), tick=False):
+        services.event_update(event=event, title="Scaling laws, revisited")  # no update of its own
+    with time_machine.travel(first_save + dt.timedelta(minutes=2), tick=False):
+        services.event_update(
+            event=event, start=START + dt.timedelta(hours=2), end=START + dt.timedelta(hours=3)
+        )
+    # One task, for the due time of the first change not yet told; the later saves keep it.
+    assert scheduled == [(event.pk, 300)]
     assert event.sequence == 3
-    for event_id, _countdown in scheduled:  # the tasks, run when their time comes
-        tasks.send_event_update(event_id)
+    assert event.update_notice_due_at == first_save + dt.timedelta(seconds=300)
+    with time_machine.travel(first_save + dt.timedelta(seconds=300), tick=False):
+        for event_id, _countdown in scheduled:  # the task, run when its time comes
+            tasks.send_event_update(event_id)
     received = by_recipient(smtp_mailer)
     assert sorted(received) == ["ann@example.org", "bo@example.org"]
     assert smtp_mailer.recipients().count("ann@example.org") == 1
@@ -279,7 +291,8 @@ def test_a_moved_seminar_update_has_the_same_uid_and_a_higher_sequence(smtp_mail
     services.event_update(
         event=event, start=START + dt.timedelta(days=1), end=START + dt.timedelta(days=1, hours=1)
     )
-    tasks.send_event_update(scheduled[0][0])
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
+        tasks.send_event_update(scheduled[0][0])
     update = vevent(calendar_of(smtp_mailer.received[1]))
     assert update["UID"] == first["UID"]
     assert update["SEQUENCE"] > first["SEQUENCE"]
@@ -576,8 +589,6 @@ def test_beat_runs_the_reminder_task_every_five_minutes(settings):
 
 
 def test_reminder_task_sends_what_is_due_now(commit_now):
-    import time_machine
-
     event = seminar()
     RegistrationFactory(event=event, email="ann@example.org")
     with time_machine.travel(START - dt.timedelta(minutes=57), tick=False):

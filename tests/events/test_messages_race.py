@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from events import services
 from hubsite.models import OutboxMessage
@@ -53,7 +54,9 @@ def test_a_reminder_goes_once_per_person_when_the_task_runs_twice_at_once(smtp_m
 
 
 def test_two_update_tasks_at_once_send_one_update_per_person(smtp_mailer):
-    event = EventFactory(start=START, end=START + dt.timedelta(hours=1), sequence=3)
+    event = EventFactory(
+        start=START, end=START + dt.timedelta(hours=1), sequence=3, update_notice_due_at=timezone.now()
+    )
     emails = sorted(f"person{n}@example.org" for n in range(PEOPLE))
     for email in emails:
         RegistrationFactory(event=event, email=email)
