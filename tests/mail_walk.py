@@ -83,6 +83,7 @@ EXPECTED_IN_TEXT = {
     "registration_waiting": {PERSON, EVENT, ROOM},
     "registration_promoted": {PERSON, EVENT, ROOM},
     "registration_cancelled": {PERSON, EVENT, ROOM},
+    "registration_repeat": {PERSON, EVENT, ROOM},
     "series_subscription_confirm": {SERIES},
     "series_announcement": {NOTE},
     "events/invitation": {PERSON, EVENT, ROOM, SPEAKER, INSTITUTION},
@@ -111,6 +112,7 @@ EXPECTED_IN_SUBJECT = {
     "registration_waiting": {EVENT},
     "registration_promoted": {EVENT},
     "registration_cancelled": {EVENT},
+    "registration_repeat": {EVENT},
     "series_subscription_confirm": {SERIES},
     "series_announcement": {SERIES, EVENT},
     "events/invitation": {EVENT},
@@ -184,6 +186,9 @@ def send_every_mail(monkeypatch, settings, language: str) -> list[Sent]:
     _account_mails(recorder, language)
     for sent in recorder.sent:
         sent.in_text = EXPECTED_IN_TEXT.get(sent.template, set()) | {HUB}
+        if sent.message.recipient.startswith("reader-") and sent.template.startswith("events/"):
+            # A series' subscriber is greeted without a name and told which series it is about.
+            sent.in_text = (sent.in_text - {PERSON}) | {SERIES}
         sent.in_subject = EXPECTED_IN_SUBJECT.get(sent.template, set())
     return recorder.sent
 
@@ -230,10 +235,24 @@ def _seminars(language: str) -> None:
     events.registration_create(
         event=event, email=member.email, name=hostile(PERSON), user=member, language=language
     )
+    # The guest's address asked again: the owner is told where it stands (the page says nothing).
+    events.registration_create(
+        event=event,
+        email=f"guest-{language}@example.org",
+        name=hostile(PERSON),
+        language=language,
+        now=timezone.now() + events.GUEST_REPEAT_MAIL_AFTER,
+    )
     events.registration_cancel(registration=Registration.objects.get(pk=guest.pk))
     invitee = events.Invitee(email=f"invited-{language}@example.org", name=hostile(PERSON), language=language)
     events.event_invitations_send(event=event, invitees=[invitee])
-    events.event_update_notices_send(event_id=event.pk)
+    # A move: registrants and the series' subscribers are told once it is due.
+    events.event_update(
+        event=event, start=event.start + dt.timedelta(hours=1), end=event.end + dt.timedelta(hours=1)
+    )
+    event.refresh_from_db()
+    due = timezone.now() + dt.timedelta(seconds=settings.EVENT_UPDATE_DELAY_SECONDS + 1)
+    events.event_update_notices_send(event_id=event.pk, now=due)
     events.event_reminders_send(now=event.start - dt.timedelta(hours=24) + dt.timedelta(minutes=1))
     events.event_cancel(event=event, reason=hostile(NOTE), by=staff)
 

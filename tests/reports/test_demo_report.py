@@ -60,7 +60,7 @@ EXPECTED = {
         ["Research institute", "2", "0"],
         ["Total", "6", "1"],
     ],
-    "agreements-ending": [["NAVER Cloud", "South Korea", "MoU", "2026-07-31", "31"]],
+    "agreements-ending": [["NAVER Cloud", "South Korea", "MoU", "31 Jul 2026", "31"]],
     "projects-by-theme": [
         ["Neural scaling laws", "1", "0"],
         ["Robotics foundation models", "1", "1"],

@@ -112,7 +112,7 @@ def test_a_newcomer_sending_the_stay_form_twice_at_once_gets_one_stay_and_a_clea
     host = MemberFactory()
     first_day, last_day = today + dt.timedelta(days=10), today + dt.timedelta(days=20)
     overlap = (
-        f"You already have a stay from {first_day.isoformat()} to {last_day.isoformat()} "
+        f"You already have a stay from {first_day:%-d %b %Y} to {last_day:%-d %b %Y} "
         "that overlaps these dates."
     )
     for trial in range(TRIALS):

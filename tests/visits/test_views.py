@@ -184,7 +184,7 @@ def test_a_refused_first_stay_leaves_no_profile_link_behind(client, today):
     response = client.post(reverse("visits:new"), data)
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        f"You already have a stay from {earlier.first_day.isoformat()} to {earlier.last_day.isoformat()} "
+        f"You already have a stay from {earlier.first_day:%-d %b %Y} to {earlier.last_day:%-d %b %Y} "
         "that overlaps these dates."
     ]
     existing.refresh_from_db()
