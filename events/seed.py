@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from projects.models import Project
+from projects.seed import PROJECTS
 from researchers.models import Researcher, Theme
 
 from .models import Event, EventSpeaker, Room, Series
@@ -103,6 +105,21 @@ def seed_seminars() -> None:
             event_update(event=event, themes=[themes[theme]], **fields)
             if not event.speaker_links.exists():
                 EventSpeaker.objects.create(event=event, researcher=speakers[speaker_slug])
+
+
+def seed_project_seminars() -> None:
+    """Link the demo seminars each demo project names (projects.seed.PROJECTS) to it, through
+    event_update: a seminar of the project's theme with one of the slugs it lists."""
+    projects = {project.slug: project for project in Project.objects.all()}
+    for spec in PROJECTS:
+        theme_slug, event_slugs = spec["seminars"]
+        project = projects.get(spec["slug"])
+        if project is None or not event_slugs:
+            continue
+        for event in Event.objects.filter(themes__slug=theme_slug, slug__in=event_slugs).exclude(
+            project=project
+        ):
+            event_update(event=event, project=project)
 
 
 # --- `seed_demo --events N`: many realistic events for demos and benchmarks --------------------

@@ -1,7 +1,8 @@
 """Demo projects for `manage.py seed_demo`. Idempotent: keyed by slug (outputs by title).
 
-Runs after seed_people and seed_seminars: it links some demo seminars to projects through the
-themes' reverse relation, so this app never imports events.
+Runs after seed_people. Each project names the demo seminars that belong to it ("seminars": a theme
+and event slugs); `events.seed.seed_project_seminars` links them through the events services, since
+events' rows are written by events alone.
 """
 
 from researchers.models import Institution, Researcher, Theme
@@ -151,7 +152,3 @@ def seed_projects() -> None:
             ProjectOutput.objects.update_or_create(
                 project=project, title=values.pop("title"), defaults=values
             )
-        theme_slug, event_slugs = spec["seminars"]
-        if event_slugs:
-            # Through the reverse relation Theme.events: this app does not import events.
-            themes[theme_slug].events.filter(slug__in=event_slugs).update(project=project)

@@ -153,17 +153,22 @@ class VisitAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _apply(self, request, queryset, action, done_message):
+        done = []
         for visit in queryset.select_related("researcher"):
             try:
-                action(visit=visit, by=request.user)
+                done.append(action(visit=visit, by=request.user))
             except ValidationError as error:
                 self.message_user(request, f"{visit}: {' '.join(error.messages)}", messages.ERROR)
             else:
                 self.message_user(request, f"{visit}: {done_message}", messages.SUCCESS)
+        return done
 
     @admin.action(description=_("Approve the selected stays (with the desk check)"))
     def approve(self, request, queryset):
-        self._apply(request, queryset, services.visit_approve, gettext("approved."))
+        for visit in self._apply(request, queryset, services.visit_approve, gettext("approved.")):
+            if visit.seminar_event_id is not None:
+                for warning in services.visit_seminar_warnings(visit.seminar_event):
+                    self.message_user(request, f"{visit}: {warning}", messages.WARNING)
 
     @admin.action(description=_("Decline the selected stays"))
     def decline(self, request, queryset):

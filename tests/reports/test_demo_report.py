@@ -6,7 +6,7 @@ import zoneinfo
 import pytest
 import time_machine
 
-from events.seed import seed_seminars
+from events.seed import seed_project_seminars, seed_seminars
 from projects.seed import seed_projects
 from reports import queries
 from researchers.seed import seed_people
@@ -77,6 +77,7 @@ def test_demo_quarter_report_gives_the_expected_counts_and_the_csv_agrees(client
         seed_people()
         seed_seminars()
         seed_projects()
+        seed_project_seminars()
         seed_visits()
         client.force_login(StaffFactory())
         response = client.get("/report/?quarter=2026-Q2")

@@ -6,7 +6,7 @@ It lives in the top app (visits) because it seeds every app below it.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from events.seed import seed_bulk_events, seed_seminars
+from events.seed import seed_bulk_events, seed_project_seminars, seed_seminars
 from projects.seed import seed_projects
 from researchers.seed import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, seed_people
 from visits.seed import seed_visits
@@ -25,6 +25,7 @@ class Command(BaseCommand):
             seed_people()
             seed_seminars()
             seed_projects()
+            seed_project_seminars()
             seed_visits()
             if options["events"]:
                 created, refused = seed_bulk_events(options["events"])
