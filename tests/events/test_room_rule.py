@@ -3,10 +3,12 @@ events in one room at overlapping times; the services' check (`_room_clash`) and
 agree on what holds a room, and a write that reaches the constraint gets the services' message."""
 
 import datetime as dt
+import importlib
 import itertools
 import threading
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
@@ -221,3 +223,61 @@ def test_room_rule_two_admin_adds_racing_past_the_check_get_one_booking_and_the_
         f"Auditorium is already booked for “{booked.title}”, {services.format_local_range(booked)}."
     ]
     assert Event.objects.count() == 1
+
+
+# --- The migration that adds the constraint --------------------------------------------------------
+
+migration = importlib.import_module("events.migrations.0002_event_room_no_overlap")
+
+
+@pytest.fixture
+def without_the_constraint(db):
+    """The table as it was before the migration (PostgreSQL's DDL rolls back with the test)."""
+    constraint = next(c for c in Event._meta.constraints if c.name == services.ROOM_CONSTRAINT)
+    if connection.vendor == "postgresql":
+        with connection.schema_editor() as editor:
+            editor.remove_constraint(Event, constraint)
+    yield constraint
+
+
+def test_room_rule_migration_takes_the_room_from_clashing_drafts_only(without_the_constraint):
+    room = RoomFactory()
+    published = EventFactory(room=room, start=START, end=START + HOUR)
+    draft_over_it = EventFactory(room=room, start=START, end=START + HOUR, status=Event.Status.DRAFT)
+    first_draft = EventFactory(room=room, start=START + 5 * HOUR, end=START + 6 * HOUR, status="draft")
+    later_draft = EventFactory(room=room, start=START + 5 * HOUR, end=START + 6 * HOUR, status="draft")
+    cancelled = EventFactory(
+        room=room, start=START, end=START + HOUR, status="cancelled", cancellation_reason="x"
+    )
+    elsewhere = EventFactory(start=START, end=START + HOUR)
+    migration.release_rooms_of_clashing_drafts(django_apps, None)
+    rooms = dict(Event.objects.values_list("pk", "room"))
+    assert [
+        rooms[e.pk] for e in (published, draft_over_it, first_draft, later_draft, cancelled, elsewhere)
+    ] == [
+        room.pk,
+        None,
+        room.pk,
+        None,
+        room.pk,
+        elsewhere.room_id,
+    ]
+    if connection.vendor == "postgresql":  # the constraint can now be added
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the inserts' deferred foreign-key checks
+        with connection.schema_editor() as editor:
+            editor.add_constraint(Event, without_the_constraint)
+
+
+def test_room_rule_migration_stops_and_names_published_events_that_overlap(without_the_constraint):
+    room = RoomFactory(name="Auditorium")
+    EventFactory(title="One", slug="one", room=room, start=START, end=START + HOUR)
+    EventFactory(title="Two", slug="two", room=room, start=START + HOUR / 2, end=START + 2 * HOUR)
+    with pytest.raises(RuntimeError) as stopped:
+        migration.release_rooms_of_clashing_drafts(django_apps, None)
+    assert str(stopped.value) == (
+        "A room can hold one event at a time, and these published events overlap: move or cancel one of "
+        "each pair in the admin, then migrate again.\n"
+        "“Two” (two) and “One” (one) are both in Auditorium at overlapping times "
+        "(2031-05-06T07:30:00+00:00 and 2031-05-06T07:00:00+00:00)"
+    )
