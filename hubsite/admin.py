@@ -114,6 +114,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         # Mail is written by the code that causes it, never by hand.
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A row is the record that a message was sent (the invitation rows say who hears of a
+        # cancellation) and what keeps it from being sent twice: it is never deleted.
+        return False
+
     def get_urls(self):
         preview = self.admin_site.admin_view(self.html_preview_view)
         return [
