@@ -430,6 +430,12 @@ def event_delete(*, event: Event, by: Any = None) -> None:
         current = Event.objects.select_for_update().filter(pk=event.pk).first()
         if current is None:
             return
+        if current.is_cancelled:
+            raise ValidationError(
+                _("“%(title)s” is cancelled: it stays listed as cancelled and cannot be deleted.")
+                % {"title": current.title},
+                code="not_draft",
+            )
         if not current.is_draft:
             raise ValidationError(
                 _("“%(title)s” is %(status)s, so it cannot be deleted: cancel it instead.")

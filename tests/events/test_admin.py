@@ -181,6 +181,15 @@ def test_admin_published_event_cannot_be_deleted_and_staff_are_told_to_cancel_it
     assert Event.objects.filter(pk=event.pk).exists()
 
 
+def test_admin_cancelled_event_cannot_be_deleted_and_staff_are_told_why(staff_client):
+    event = EventFactory(title="Robots", status=Event.Status.CANCELLED, cancellation_reason="Ill.")
+    response = staff_client.post(f"/admin/events/event/{event.pk}/delete/", {"post": "yes"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "“Robots” is cancelled: it stays listed as cancelled and cannot be deleted."
+    ]
+    assert Event.objects.filter(pk=event.pk).exists()
+
+
 def test_admin_draft_is_deleted_through_the_service_with_its_speakers(staff_client, monkeypatch):
     from events import services
 

@@ -227,7 +227,10 @@ def test_room_rule_two_admin_adds_racing_past_the_check_get_one_booking_and_the_
 
 # --- The migration that adds the constraint --------------------------------------------------------
 
-migration = importlib.import_module("events.migrations.0002_event_room_no_overlap")
+
+def release_rooms_of_clashing_drafts():
+    migration = importlib.import_module("events.migrations.0002_event_room_no_overlap")
+    migration.release_rooms_of_clashing_drafts(django_apps, None)
 
 
 @pytest.fixture
@@ -250,7 +253,7 @@ def test_room_rule_migration_takes_the_room_from_clashing_drafts_only(without_th
         room=room, start=START, end=START + HOUR, status="cancelled", cancellation_reason="x"
     )
     elsewhere = EventFactory(start=START, end=START + HOUR)
-    migration.release_rooms_of_clashing_drafts(django_apps, None)
+    release_rooms_of_clashing_drafts()
     rooms = dict(Event.objects.values_list("pk", "room"))
     assert [
         rooms[e.pk] for e in (published, draft_over_it, first_draft, later_draft, cancelled, elsewhere)
@@ -274,7 +277,7 @@ def test_room_rule_migration_stops_and_names_published_events_that_overlap(witho
     EventFactory(title="One", slug="one", room=room, start=START, end=START + HOUR)
     EventFactory(title="Two", slug="two", room=room, start=START + HOUR / 2, end=START + 2 * HOUR)
     with pytest.raises(RuntimeError) as stopped:
-        migration.release_rooms_of_clashing_drafts(django_apps, None)
+        release_rooms_of_clashing_drafts()
     assert str(stopped.value) == (
         "A room can hold one event at a time, and these published events overlap: move or cancel one of "
         "each pair in the admin, then migrate again.\n"
