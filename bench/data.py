@@ -12,10 +12,10 @@ from . import django_step
 
 
 def top_up_events(total: int) -> int:
-    from django.db import transaction
     from django.utils import timezone
 
-    from events.models import Event, EventSpeaker, Series
+    from events.models import Event, Series
+    from events.services import events_bulk_create
     from researchers.models import Researcher
 
     existing = Event.objects.count()
@@ -39,16 +39,11 @@ def top_up_events(total: int) -> int:
         )
         for n in range(missing)
     ]
-    with transaction.atomic():
-        created = Event.objects.bulk_create(events, batch_size=500)
-        if speakers:
-            EventSpeaker.objects.bulk_create(
-                [
-                    EventSpeaker(event=e, researcher=speakers[n % len(speakers)])
-                    for n, e in enumerate(created)
-                ],
-                batch_size=500,
-            )
+    # Through the events service, like every write of events (no rooms here, so none is refused).
+    events_bulk_create(
+        events=events,
+        speakers={e.slug: [speakers[n % len(speakers)]] for n, e in enumerate(events)} if speakers else {},
+    )
     return missing
 
 

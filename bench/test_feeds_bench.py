@@ -13,7 +13,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from events.feeds import events_for_calendar
-from events.models import Event, EventSpeaker
+from events.models import Event
+from events.services import events_bulk_create
 from hubsite import ical
 from tests.factories import ResearcherFactory, RoomFactory, ThemeFactory
 
@@ -25,7 +26,7 @@ def test_feed_build_times():
     room, theme = RoomFactory(), ThemeFactory()
     researchers = [ResearcherFactory() for _ in range(20)]
     now = timezone.now()
-    events = Event.objects.bulk_create(
+    candidates = [
         Event(
             title=f"Talk {n}",
             slug=f"talk-{n}",
@@ -36,12 +37,12 @@ def test_feed_build_times():
             status="published",
         )
         for n in range(EVENTS)
-    )
-    Event.themes.through.objects.bulk_create(
-        Event.themes.through(event_id=event.pk, theme_id=theme.pk) for event in events
-    )
-    EventSpeaker.objects.bulk_create(
-        EventSpeaker(event=event, researcher=researchers[n % 20]) for n, event in enumerate(events)
+    ]
+    # Through the events service, like every write of events (one hour each: no room clash).
+    events, _refused = events_bulk_create(
+        events=candidates,
+        speakers={event.slug: [researchers[n % 20]] for n, event in enumerate(candidates)},
+        themes={event.slug: [theme] for event in candidates},
     )
     loaded = events_for_calendar([event.pk for event in events])
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
@@ -33,6 +34,7 @@ from .services import (
     InvitationError,
     event_cancel,
     event_create,
+    event_delete,
     event_duplicate_next_week,
     event_invitations_send,
     event_publish,
@@ -41,6 +43,7 @@ from .services import (
     invitation_check,
     invitation_plan,
     series_generate_sessions,
+    series_subscription_unsubscribe,
 )
 
 # Actions offered on the changelist and on an event's own page.
@@ -307,9 +310,27 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)
-        # Bulk delete would bypass the "only drafts" rule above.
+        # One draft at a time, on its own page, through event_delete.
         actions.pop("delete_selected", None)
         return actions
+
+    def delete_model(self, request, obj):
+        event_delete(event=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for event in queryset:
+            event_delete(event=event, by=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        event = self.get_object(request, unquote(object_id))
+        try:
+            if event is not None and not event.is_draft:
+                # Published since the page was opened: say so rather than answer 403.
+                event_delete(event=event, by=request.user)
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, _error_text(error), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:events_event_change", args=[event.pk]))
 
     def save_model(self, request, obj, form, change):
         values = {name: form.cleaned_data[name] for name in UPDATABLE_FIELDS if name in form.cleaned_data}
@@ -514,8 +535,35 @@ class SeriesSubscriptionAdmin(admin.ModelAdmin):
             return _("Confirmed")
         return _("Waiting for confirmation")
 
+    actions = ["unsubscribe"]
+
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The row is the record that the address asked and confirmed (and the key of the mail sent
+        # to it): it is stopped, not deleted.
+        return False
+
+    def has_unsubscribe_permission(self, request):
+        # The form stays read-only (has_change_permission); stopping a subscription is a change.
+        return request.user.has_perm("events.change_seriessubscription")
+
+    @admin.action(description=gettext_lazy("Unsubscribe the selected addresses"), permissions=["unsubscribe"])
+    def unsubscribe(self, request, queryset):
+        stopped = sum(
+            series_subscription_unsubscribe(token=subscription.token).changed for subscription in queryset
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d address unsubscribed: it gets no more announcements.",
+                "%(count)d addresses unsubscribed: they get no more announcements.",
+                stopped,
+            )
+            % {"count": stopped},
+            messages.SUCCESS,
+        )

@@ -102,7 +102,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "event__title", "event__slug"]
     autocomplete_fields = []
     date_hierarchy = "created"
-    actions = ["check_in", "promote", "export_csv"]
+    actions = ["check_in", "promote", "cancel_registrations", "export_csv"]
     readonly_fields = [
         "event",
         "user",
@@ -125,6 +125,11 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # A registration is made through the site's rules (seats, waiting list, mail), never by hand.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would free a seat without promoting the waiting list or telling the person:
+        # "Cancel the selected registrations" does both.
         return False
 
     @admin.display(description=_("waiting position"), ordering="queued_at")
@@ -150,6 +155,37 @@ class RegistrationAdmin(admin.ModelAdmin):
             services.registration_promote,
             lambda n: ngettext("%(n)d person promoted.", "%(n)d people promoted.", n) % {"n": n},
         )
+
+    @admin.action(
+        description=_("Cancel the selected registrations (the people are told)"), permissions=["change"]
+    )
+    def cancel_registrations(self, request, queryset):
+        promoted = []
+
+        def cancel(*, registration):
+            promoted.extend(services.registration_cancel(registration=registration))
+
+        _run(
+            self,
+            request,
+            queryset.order_by("pk"),
+            cancel,
+            lambda n: (
+                ngettext("%(n)d registration cancelled.", "%(n)d registrations cancelled.", n) % {"n": n}
+            ),
+        )
+        if promoted:
+            count = len(promoted)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d person was promoted from the waiting list.",
+                    "%(n)d people were promoted from the waiting list.",
+                    count,
+                )
+                % {"n": count},
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Export as CSV"))
     def export_csv(self, request, queryset):

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
@@ -14,10 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hubsite.i18n import ReaderLanguageName
+from hubsite.constraints import PostgresExclusionConstraint, TsTzRange
 from hubsite.validators import http_url_validator, validate_time_zone
 from researchers.models import Researcher, Theme
 
 DEFAULT_TIME_ZONE = "Asia/Seoul"
+# Events that hold their room: every one with a room that is not cancelled, drafts included (a draft
+# is a booking staff are still working on). The services' check (`occupying_rooms`) and the database's
+# exclusion constraint both read this one condition.
+HOLDS_ROOM = Q(room__isnull=False) & ~Q(status="cancelled")
 
 # Markdown may carry raw HTML. Rendering strips it anyway (hubsite.text); refusing it at input
 # tells the author at once instead of silently dropping part of their text.
@@ -139,7 +145,7 @@ class EventQuerySet(models.QuerySet):
 
     def occupying_rooms(self):
         """Events that hold their room: every one that is not cancelled (drafts included)."""
-        return self.exclude(status=Event.Status.CANCELLED).filter(room__isnull=False)
+        return self.filter(HOLDS_ROOM)
 
     def overlapping(self, *, start, end):
         return self.filter(start__lt=end, end__gt=start)
@@ -292,6 +298,17 @@ class Event(ReaderLanguageName, models.Model):
                 condition=~Q(status="cancelled") | ~Q(cancellation_reason=""),
                 name="event_cancelled_has_reason",
                 violation_error_message=_("A cancelled event needs a reason."),
+            ),
+            # On PostgreSQL the database itself refuses two room-holding events in one room at
+            # overlapping times ([start, end): one may end when the next starts). The services check
+            # first, under a lock on the room, and name the clash; this is the last word.
+            PostgresExclusionConstraint(
+                name="event_room_no_overlap",
+                expressions=[
+                    (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("room", RangeOperators.EQUAL),
+                ],
+                condition=HOLDS_ROOM,
             ),
         ]
 

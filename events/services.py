@@ -136,6 +136,46 @@ def _clash_message(room: Room, clash: Event) -> str:
     }
 
 
+def room_booking_in_the_way(*, room: Room | None, start: dt.datetime, end: dt.datetime) -> Event | None:
+    """The event that holds `room` at some moment between `start` and `end`, or None (a read)."""
+    if room is None:
+        return None
+    return _room_clash(Event(room=room, start=start, end=end))
+
+
+def room_clash_message(*, room: Room, clash: Event) -> str:
+    """“Auditorium is already booked for “…”, <when>.”: the words of the room rule, for any page."""
+    return _clash_message(room, clash)
+
+
+# The database's own room rule on PostgreSQL (Event.Meta.constraints, hubsite.constraints).
+ROOM_CONSTRAINT = "event_room_no_overlap"
+
+
+def _is_room_overlap(error: IntegrityError) -> bool:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == ROOM_CONSTRAINT or ROOM_CONSTRAINT in str(error)
+
+
+def _save_under_room_rule(event: Event, **save_kwargs: Any) -> None:
+    """Save `event`; if the database refuses a room overlap that the check under the room lock did
+    not see (a write that reached the table without the lock), answer with the same clear message."""
+    try:
+        with transaction.atomic():
+            event.save(**save_kwargs)
+    except IntegrityError as error:
+        if not _is_room_overlap(error):
+            raise
+        room = Room.objects.get(pk=event.room_id)
+        clash = _room_clash(event)
+        message = (
+            _clash_message(room, clash)
+            if clash is not None
+            else _("%(room)s is already booked at that time.") % {"room": room.name}
+        )
+        raise ValidationError({"room": message}, code="room_taken") from error
+
+
 def event_check(event: Event, *, publishing: bool = False, speaker_count: int | None = None) -> None:
     """Raise a ValidationError (keyed by field) for every rule `event` breaks; write nothing.
 
@@ -240,7 +280,7 @@ def event_create(
         event_check(event, speaker_count=len(speakers))
         if status == Event.Status.PUBLISHED:
             event.published_at = timezone.now()
-        event.save()
+        _save_under_room_rule(event)
         if themes:
             event.themes.set(themes)
         _set_speakers(event, speakers)
@@ -275,7 +315,7 @@ def event_update(
         )
         if changed and not current.is_draft:
             current.sequence += 1
-        current.save()
+        _save_under_room_rule(current)
         if themes is not None:
             current.themes.set(themes)
         event_update_notice_schedule(event=current, changed=changed)
@@ -369,6 +409,89 @@ def event_duplicate_next_week(*, event: Event, by: Any = None) -> Event:
         end=start + duration,
         status=Event.Status.DRAFT,
     )
+
+
+@changes_public_pages
+def event_draft_create(
+    *,
+    room: Room | None,
+    by: Any = None,
+    themes: Iterable[Theme] = (),
+    speakers: Sequence[Researcher | tuple[Researcher, str]] = (),
+    **fields: Any,
+) -> Event:
+    """A draft in `room` if the room is free (and bookable) then, else a draft without a room.
+
+    For drafts another room proposes (a visitor's offered seminar): the draft never breaks the room
+    rule, and staff give it a room (or another time) before publishing, which needs one anyway.
+    `room_booking_in_the_way` tells them what held the room."""
+    with transaction.atomic():
+        _lock_room(room.pk if room else None)
+        if room is not None and (
+            not room.is_bookable or _room_clash(Event(room=room, start=fields["start"], end=fields["end"]))
+        ):
+            room = None
+        return event_create(
+            by=by, themes=themes, speakers=speakers, room=room, status=Event.Status.DRAFT, **fields
+        )
+
+
+@changes_public_pages
+def event_delete(*, event: Event, by: Any = None) -> None:
+    """Delete a draft (with its speaker list). Anything ever published is cancelled instead, never
+    deleted: its page, feeds and the mail sent about it refer to it. Checked under the event's lock,
+    so a draft published a moment ago is not deleted."""
+    with transaction.atomic():
+        current = Event.objects.select_for_update().filter(pk=event.pk).first()
+        if current is None:
+            return
+        if current.is_cancelled:
+            raise ValidationError(
+                _("“%(title)s” is cancelled: it stays listed as cancelled and cannot be deleted.")
+                % {"title": current.title},
+                code="not_draft",
+            )
+        if not current.is_draft:
+            raise ValidationError(
+                _("“%(title)s” is %(status)s, so it cannot be deleted: cancel it instead.")
+                % {"title": current.title, "status": current.get_status_display().lower()},
+                code="not_draft",
+            )
+        current.delete()
+
+
+def series_get_or_create(*, slug: str, defaults: dict[str, Any]) -> Series:
+    """The series with this slug, made from `defaults` if there is none (another room's drafts go
+    in it); two callers at once make one series."""
+    series, _created = Series.objects.get_or_create(slug=slug, defaults=defaults)
+    return series
+
+
+# The place of a researcher on an event: a speaker comes first, then a panellist, then a chair.
+_ROLE_RANK = {EventSpeaker.Role.SPEAKER: 0, EventSpeaker.Role.PANELLIST: 1, EventSpeaker.Role.CHAIR: 2}
+
+
+@changes_public_pages
+def event_people_merge(*, keep: Researcher, remove: Researcher) -> None:
+    """Two records of one person become `keep` on every event and series (researchers' merge calls
+    this through EventsConfig.researcher_merge_service; the caller holds both researchers' locks).
+
+    On an event both were on, the person is listed once, in the earlier place and the first role
+    (speaker before panellist before chair)."""
+    kept_links = {link.event_id: link for link in EventSpeaker.objects.filter(researcher=keep)}
+    for link in EventSpeaker.objects.filter(researcher=remove).order_by("pk"):
+        mine = kept_links.get(link.event_id)
+        if mine is None:
+            link.researcher = keep
+            link.save(update_fields=["researcher"])
+            continue
+        mine.role = min((mine.role, link.role), key=lambda role: _ROLE_RANK.get(role, len(_ROLE_RANK)))
+        mine.order = min(mine.order, link.order)
+        mine.save(update_fields=["role", "order"])
+        link.delete()
+    for series in Series.objects.filter(organisers=remove):
+        series.organisers.add(keep)
+        series.organisers.remove(remove)
 
 
 # --- Series -------------------------------------------------------------------------------------

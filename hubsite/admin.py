@@ -89,7 +89,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                 "fields": [
                     "status",
                     "attempts",
-                    "last_error",
+                    "errors",
                     "created",
                     "next_attempt_at",
                     "claimed_at",
@@ -114,6 +114,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         # Mail is written by the code that causes it, never by hand.
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A row is the record that a message was sent (the invitation rows say who hears of a
+        # cancellation) and what keeps it from being sent twice: it is never deleted.
+        return False
+
     def get_urls(self):
         preview = self.admin_site.admin_view(self.html_preview_view)
         return [
@@ -128,7 +133,21 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("last error"))
     def short_error(self, obj):
+        # A sent message has no error now; what an earlier attempt met is on its own page.
+        if obj.status == OutboxMessage.Status.SENT:
+            return ""
         return obj.last_error[:80] + ("…" if len(obj.last_error) > 80 else "")
+
+    @admin.display(description=_("errors"))
+    def errors(self, obj):
+        if not obj.last_error:
+            return "—"
+        if obj.status == OutboxMessage.Status.SENT:
+            return _("None: sent on attempt %(attempt)d. An earlier attempt failed: %(error)s") % {
+                "attempt": obj.attempts,
+                "error": obj.last_error,
+            }
+        return obj.last_error
 
     @admin.display(description=_("plain text"))
     def text_body(self, obj):

@@ -273,7 +273,8 @@ def _claim(message: OutboxMessage) -> bool:
 
 def _mark_sent(message: OutboxMessage) -> None:
     # Whatever happened to the row meanwhile (the sweep took it back after a very slow send),
-    # the message went out: say so, so nobody sends it again.
+    # the message went out: say so, so nobody sends it again. `last_error` stays as the history of
+    # an earlier attempt (the admin shows it as such on a sent message: it may explain a duplicate).
     OutboxMessage.objects.filter(pk=message.pk).exclude(status=Status.SENT).update(
         status=Status.SENT, sent_at=timezone.now()
     )
@@ -286,7 +287,8 @@ def _mark_failed(message: OutboxMessage, reason: str) -> None:
 
 
 def _gave_up(reason: str) -> str:
-    return f"Gave up after {settings.OUTBOX_MAX_ATTEMPTS} attempts. Last error: {reason}"
+    attempts = settings.OUTBOX_MAX_ATTEMPTS
+    return f"Gave up after {attempts} attempt{'' if attempts == 1 else 's'}. Last error: {reason}"
 
 
 def _count_attempt(messages: list[OutboxMessage], reason: str) -> dict[int, tuple[int, str]]:

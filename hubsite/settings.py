@@ -139,6 +139,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The exclusion constraints (hubsite/constraints.py: a room used once at a time) exist only here.
+    INSTALLED_APPS.append("django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -215,6 +218,8 @@ VISITOR_SERIES_SLUG = env.str("VISITOR_SERIES_SLUG", default="visitor-seminars")
 
 # --- Mail -------------------------------------------------------------------------------
 MAIL_DIR = VAR_DIR / "mail"
+# How long one SMTP step (connecting, or a command and its reply) may wait before it fails.
+EMAIL_TIMEOUT_SECONDS = 20
 # Production sends through SMTP (a local relay unless EMAIL_URL names one), the embedded default to files.
 EMAIL_URL = env.str("EMAIL_URL", default="" if DEBUG else "smtp://localhost:25")
 if EMAIL_URL:
@@ -229,7 +234,7 @@ if EMAIL_URL:
                 "password": _smtp.get("EMAIL_HOST_PASSWORD", ""),
                 "use_tls": _smtp.get("EMAIL_USE_TLS", False),
                 "use_ssl": _smtp.get("EMAIL_USE_SSL", False),
-                "timeout": 20,
+                "timeout": EMAIL_TIMEOUT_SECONDS,
             },
         }
     }
@@ -252,7 +257,35 @@ OUTBOX_MAILER = env.str("OUTBOX_MAILER", default="default")
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
-OUTBOX_STUCK_SENDING_SECONDS = 15 * 60
+# A row is "sending" from its claim until the server accepted the message. That is at most about
+# twelve SMTP steps, each bounded by EMAIL_TIMEOUT_SECONDS: connect, greeting, EHLO, STARTTLS and
+# the TLS handshake, EHLO, AUTH (two), MAIL, RCPT, DATA, the content and the server's reply. A row
+# left "sending" longer than this lost its worker, and the sweep sends it again; a shorter time
+# would resend messages that are still on their way (each one a duplicate), so it is refused.
+OUTBOX_SENDING_STEPS = 12
+OUTBOX_STUCK_SENDING_MIN_SECONDS = OUTBOX_SENDING_STEPS * EMAIL_TIMEOUT_SECONDS
+OUTBOX_STUCK_SENDING_MAX_SECONDS = 24 * 3600
+
+
+def bounded_seconds(name: str, default: int, minimum: int, maximum: int, why: str) -> int:
+    """A whole number of seconds from the environment; anything else stops start-up, naming it."""
+    raw = env.str(name, default=str(default)).strip()
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name}: {raw!r} is not a whole number of seconds.")
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(f"{name}: {value} seconds is not between {minimum} and {maximum} ({why}).")
+    return value
+
+
+OUTBOX_STUCK_SENDING_SECONDS = bounded_seconds(
+    "OUTBOX_STUCK_SENDING_SECONDS",
+    15 * 60,
+    OUTBOX_STUCK_SENDING_MIN_SECONDS,
+    OUTBOX_STUCK_SENDING_MAX_SECONDS,
+    f"sending one message may take {OUTBOX_SENDING_STEPS} SMTP steps of up to {EMAIL_TIMEOUT_SECONDS} s "
+    "each, and a message a stopped worker left behind should not wait more than a day",
+)
 OUTBOX_DISPATCH_GRACE_SECONDS = 60
 # Messages about seminars (events.services, "Messages about events"): an update of a published
 # event's time, room or link goes out this many seconds after the first save, for the event as it is

@@ -94,3 +94,10 @@ class ProjectOutputAdmin(admin.ModelAdmin):
     search_fields = ["title", "authors", "doi", "arxiv_id", "project__title"]
     raw_id_fields = ["project"]
     fields = ["project", "kind", "title", "authors", "venue", "year", "doi", "arxiv_id", "url"]
+
+    def delete_model(self, request, obj):
+        services.project_output_delete(output=obj)
+
+    def delete_queryset(self, request, queryset):
+        for output in queryset:
+            services.project_output_delete(output=output)

@@ -17,6 +17,7 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -262,6 +263,19 @@ def _repoint_generic(*, keep: Researcher, remove: Researcher) -> None:
                         model._default_manager.filter(pk=pk).delete()
 
 
+def _merge_services() -> dict[str, Any]:
+    """{app label: service} of the rooms above that move their own rows from one record to the other.
+
+    A room names its service in its AppConfig (`researcher_merge_service`, a dotted path taking
+    keep= and remove=), so its rules hold in a merge and this room imports none of them. Rows of
+    rooms that name none are moved by the generic repointing below."""
+    return {
+        config.label: import_string(config.researcher_merge_service)
+        for config in apps.get_app_configs()
+        if getattr(config, "researcher_merge_service", "")
+    }
+
+
 MERGE_FILL_FIELDS = ("name_ko", "position", "institution", "country", "website", "orcid", "bio", "photo")
 
 
@@ -288,8 +302,13 @@ def researcher_merge(*, keep: Researcher, remove: Researcher) -> Researcher:
             code="two_accounts",
         )
 
+    services = _merge_services()
+    for merge_rows in services.values():
+        merge_rows(keep=keep, remove=remove)
     for rel in _reverse_foreign_keys():
-        _repoint(rel=rel, keep=keep, remove=remove)
+        # A room that names a merge service moved its own rows above; the rest are moved here.
+        if rel.related_model._meta.app_label not in services:
+            _repoint(rel=rel, keep=keep, remove=remove)
     _repoint_generic(keep=keep, remove=remove)
 
     # Values only `remove` has. Unique ones (e-mail, ORCID, account) leave `remove` first.

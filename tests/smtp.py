@@ -6,6 +6,7 @@ mailer at it:
     def test_something(smtp_mailer):
         smtp_mailer.refuse("bounce@example.org")           # 550 for that recipient
         smtp_mailer.answer_next_data("421 4.3.2 Busy")      # the next DATA is refused, 421
+        smtp_mailer.store_next_then_drop()                  # kept, then the connection drops: no reply
         smtp_mailer.stop(); ...; smtp_mailer.start()        # down for a while (connection refused)
         smtp_mailer.recipients()                             # every recipient, once per delivery
 """
@@ -46,6 +47,9 @@ class ScriptedHandler:
         self.holding = threading.Event()
         self.release = threading.Event()
         self.connections = 0
+        # Store the next n messages, then drop the connection instead of answering: a server that
+        # dies between keeping a message and saying so (the client cannot tell it was kept).
+        self.drop_after_storing = 0
         self._lock = threading.Lock()
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -82,6 +86,11 @@ class ScriptedHandler:
             self.holding.set()
             while not self.release.is_set():
                 await asyncio.sleep(0.05)
+        with self._lock:
+            drop, self.drop_after_storing = self.drop_after_storing > 0, max(self.drop_after_storing - 1, 0)
+        if drop:
+            server.transport.abort()
+            return "421 4.3.0 (never sent: the connection is gone)"
         return scripted or "250 2.0.0 Message accepted for delivery"
 
 
@@ -121,6 +130,10 @@ class SMTPServer:
     @property
     def refused(self) -> dict[str, str]:
         return self.handler.refused
+
+    def store_next_then_drop(self, count: int = 1) -> None:
+        """The next `count` messages are kept, then the connection is dropped before the reply."""
+        self.handler.drop_after_storing += count
 
     def answer_next_data(self, *replies: str) -> None:
         """The next DATA commands get these replies (a 4xx or 5xx is not delivered)."""

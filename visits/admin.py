@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -106,7 +107,7 @@ class VisitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["project"]
     raw_id_fields = ["researcher", "host", "seminar_event"]
     inlines = [StatusHistoryInline, ExtensionInline]
-    actions = ["approve", "decline", "check_in", "check_out", "resend_host_link"]
+    actions = ["approve", "decline", "cancel_stays", "check_in", "check_out", "resend_host_link"]
     readonly_fields = [
         "status",
         "desk_days",
@@ -121,6 +122,11 @@ class VisitAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # A stay starts with its visitor at /visits/new/, so history, the host's link and mail follow.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would free the desks without telling the visitor (nor their calendar) and lose the
+        # history the report counts: "Cancel the selected stays" does it through visit_cancel.
         return False
 
     def get_readonly_fields(self, request, obj=None):
@@ -155,21 +161,48 @@ class VisitAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _apply(self, request, queryset, action, done_message):
+        done = []
         for visit in queryset.select_related("researcher"):
             try:
-                action(visit=visit, by=request.user)
+                done.append(action(visit=visit, by=request.user))
             except ValidationError as error:
                 self.message_user(request, f"{visit}: {' '.join(error.messages)}", messages.ERROR)
             else:
                 self.message_user(request, f"{visit}: {done_message}", messages.SUCCESS)
+        return done
 
     @admin.action(description=_("Approve the selected stays (with the desk check)"))
     def approve(self, request, queryset):
-        self._apply(request, queryset, services.visit_approve, gettext("approved."))
+        for visit in self._apply(request, queryset, services.visit_approve, gettext("approved.")):
+            if visit.seminar_event_id is not None:
+                for warning in services.visit_seminar_warnings(visit.seminar_event):
+                    self.message_user(request, f"{visit}: {warning}", messages.WARNING)
 
     @admin.action(description=_("Decline the selected stays"))
     def decline(self, request, queryset):
         self._apply(request, queryset, services.visit_decline, gettext("declined."))
+
+    @admin.action(description=_("Cancel the selected stays (with a reason)…"))
+    def cancel_stays(self, request, queryset):
+        form = CancelStaysForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            note = form.cleaned_data["reason"]
+            self._apply(
+                request,
+                queryset,
+                lambda visit, by: services.visit_cancel(visit=visit, by=by, note=note),
+                gettext("cancelled; the visitor is told."),
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Cancel stays"),
+            "form": form,
+            "visits": queryset.select_related("researcher"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/visits/visit/cancel_confirmation.html", context)
 
     @admin.action(description=_("Send the host a new endorsement link"))
     def resend_host_link(self, request, queryset):
@@ -184,6 +217,15 @@ class VisitAdmin(admin.ModelAdmin):
     @admin.action(description=_("Record departure (check out)"))
     def check_out(self, request, queryset):
         self._apply(request, queryset, services.visit_check_out, gettext("checked out."))
+
+
+class CancelStaysForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (the visitor reads it)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": _("Say why the stay is cancelled: the visitor will read it.")},
+    )
 
 
 @admin.register(Extension)
@@ -203,6 +245,10 @@ class ExtensionAdmin(admin.ModelAdmin):
     actions = ["approve", "decline"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A request is answered (approve or decline, and the visitor is told), never deleted.
         return False
 
     def _apply(self, request, queryset, action, done_message):

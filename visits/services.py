@@ -26,7 +26,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from events.models import Event, EventSpeaker, Series
+from events import services as events_services
+from events.models import Event, Series
 from hubsite import dates, ical
 from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
@@ -564,8 +565,11 @@ def visit_approve(*, visit: Visit, by, workspace: Workspace | None = None, note:
 
 
 def _draft_seminar(visit: Visit) -> Event:
-    """A draft event in the visitor seminar series, placed in the stay's second week for staff to move."""
-    series, _created = Series.objects.get_or_create(
+    """A draft event in the visitor seminar series, placed in the stay's second week for staff to move.
+
+    Written by the events services, so it keeps the room rule: the series' room if it is free then,
+    else no room yet (`visit_seminar_warnings` tells staff what holds it)."""
+    series = events_services.series_get_or_create(
         slug=visitor_series_slug(),
         defaults={
             "title": "Visitor seminars",
@@ -580,21 +584,26 @@ def _draft_seminar(visit: Visit) -> Event:
         day = candidate if candidate <= visit.last_day else day
     start = dt.datetime.combine(day, series.default_start_time or dt.time(16), tzinfo=zone)
     base = slugify(visit.seminar_title)[:90] or "seminar"
-    event = Event.objects.create(
-        series=series,
-        title=visit.seminar_title or f"Seminar by {visit.researcher.name}",
-        slug=f"visitor-{visit.pk}-{base}",
-        abstract=visit.seminar_abstract,
-        start=start,
-        end=start + dt.timedelta(minutes=series.default_duration_minutes),
-        time_zone=series.time_zone,
-        room=series.default_room,
-        status=Event.Status.DRAFT,
-        speakers_tba=False,
-    )
-    event.themes.set(visit.themes.all())
-    EventSpeaker.objects.create(event=event, researcher=visit.researcher)
-    return event
+    try:
+        return events_services.event_draft_create(
+            room=series.default_room,
+            series=series,
+            title=visit.seminar_title or f"Seminar by {visit.researcher.name}",
+            slug=events_services.unique_event_slug(f"visitor-{visit.pk}-{base}"),
+            abstract=visit.seminar_abstract,
+            start=start,
+            end=start + dt.timedelta(minutes=series.default_duration_minutes),
+            time_zone=series.time_zone,
+            speakers_tba=False,
+            themes=list(visit.themes.all()),
+            speakers=[visit.researcher],
+        )
+    except ValidationError as error:
+        # The seminar's own rules (e.g. no script in the abstract): staff correct the offer first.
+        raise ValidationError(
+            _("The offered seminar cannot be drafted: %(reason)s") % {"reason": " ".join(error.messages)},
+            code="seminar_draft",
+        ) from error
 
 
 @changes_public_pages
@@ -927,7 +936,18 @@ def visit_seminar_warnings(event: Event) -> list[str]:
     if visit is None:
         return []
     warning = visit.seminar_outside_stay_warning(event)
-    return [warning] if warning else []
+    warnings = [warning] if warning else []
+    if event.is_draft and event.room_id is None and event.has_in_person_part:
+        series = Series.objects.select_related("default_room").filter(pk=event.series_id).first()
+        wanted = series.default_room if series is not None else None
+        clash = events_services.room_booking_in_the_way(room=wanted, start=event.start, end=event.end)
+        if clash is not None:
+            # The series' room was taken when the draft was made (or since): say by what.
+            warnings.append(
+                _("The seminar draft has no room: %(clash)s Choose a room or another time before publishing.")
+                % {"clash": events_services.room_clash_message(room=wanted, clash=clash)}
+            )
+    return warnings
 
 
 def visitor_counts_by_institution() -> dict[int, int]:

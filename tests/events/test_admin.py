@@ -1,9 +1,11 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from events.models import Event
+from events.services import event_publish
 from tests.events.test_pages import make_events
 from tests.factories import (
     DraftEventFactory,
@@ -11,6 +13,7 @@ from tests.factories import (
     EventSpeakerFactory,
     RoomFactory,
     SeriesFactory,
+    SeriesSubscriptionFactory,
     StaffFactory,
 )
 
@@ -167,9 +170,80 @@ def test_admin_cancel_action_asks_for_a_reason_then_cancels(staff_client):
     assert b"Cancelled" in staff_client.get(CHANGELIST).content
 
 
-def test_admin_published_event_cannot_be_deleted(staff_client):
-    event = EventFactory()
-    assert staff_client.get(f"/admin/events/event/{event.pk}/delete/").status_code == 403
+def test_admin_published_event_cannot_be_deleted_and_staff_are_told_to_cancel_it(staff_client):
+    event = EventFactory(title="Scaling laws")
+    for method in (staff_client.get, staff_client.post):
+        response = method(f"/admin/events/event/{event.pk}/delete/", follow=True)
+        assert response.redirect_chain == [(f"/admin/events/event/{event.pk}/change/", 302)]
+        assert [str(m) for m in response.context["messages"]] == [
+            "“Scaling laws” is published, so it cannot be deleted: cancel it instead."
+        ]
+    assert Event.objects.filter(pk=event.pk).exists()
+
+
+def test_admin_cancelled_event_cannot_be_deleted_and_staff_are_told_why(staff_client):
+    event = EventFactory(title="Robots", status=Event.Status.CANCELLED, cancellation_reason="Ill.")
+    response = staff_client.post(f"/admin/events/event/{event.pk}/delete/", {"post": "yes"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "“Robots” is cancelled: it stays listed as cancelled and cannot be deleted."
+    ]
+    assert Event.objects.filter(pk=event.pk).exists()
+
+
+def test_admin_draft_is_deleted_through_the_service_with_its_speakers(staff_client, monkeypatch):
+    from events import services
+
+    calls = []
+    original = services.event_delete
+    monkeypatch.setattr(services, "event_delete", lambda **kwargs: calls.append(kwargs) or original(**kwargs))
+    monkeypatch.setattr("events.admin.event_delete", services.event_delete)
+    draft = DraftEventFactory()
+    EventSpeakerFactory(event=draft)
+    assert staff_client.get(f"/admin/events/event/{draft.pk}/delete/").status_code == 200
+    response = staff_client.post(f"/admin/events/event/{draft.pk}/delete/", {"post": "yes"})
+    assert (response.status_code, [c["event"].pk for c in calls]) == (302, [draft.pk])
+    assert not Event.objects.filter(pk=draft.pk).exists()
+
+
+def test_admin_draft_published_after_the_delete_page_opened_is_not_deleted(staff_client):
+    """The confirmation page was opened on a draft; someone published it before "Yes, I'm sure"."""
+    draft = DraftEventFactory(title="Robots", speakers_tba=True)
+    assert staff_client.get(f"/admin/events/event/{draft.pk}/delete/").status_code == 200
+    event_publish(event=draft)
+    response = staff_client.post(f"/admin/events/event/{draft.pk}/delete/", {"post": "yes"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "“Robots” is published, so it cannot be deleted: cancel it instead."
+    ]
+    assert Event.objects.filter(pk=draft.pk, status=Event.Status.PUBLISHED).exists()
+
+
+def test_admin_the_service_refuses_a_draft_published_under_its_lock(monkeypatch):
+    """The admin's own check passed a moment before the event was published: the service, which
+    reads the event under its lock, refuses."""
+    from events.services import event_delete
+
+    event = EventFactory(title="Robots")
+    stale = Event.objects.get(pk=event.pk)
+    stale.status = Event.Status.DRAFT
+    with pytest.raises(ValidationError) as refused:
+        event_delete(event=stale)
+    assert refused.value.messages == ["“Robots” is published, so it cannot be deleted: cancel it instead."]
+    assert Event.objects.filter(pk=event.pk).exists()
+
+
+def test_admin_series_subscriptions_are_unsubscribed_not_deleted(staff_client):
+    active = SeriesSubscriptionFactory(email="reader@example.org")
+    gone = SeriesSubscriptionFactory(unsubscribed_at=timezone.now())
+    changelist = "/admin/events/seriessubscription/"
+    response = staff_client.post(
+        changelist, {"action": "unsubscribe", "_selected_action": [active.pk, gone.pk]}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "1 address unsubscribed: it gets no more announcements."
+    ]
+    active.refresh_from_db()
+    assert active.unsubscribed_at is not None
+    assert staff_client.post(f"{changelist}{active.pk}/delete/", {"post": "yes"}).status_code == 403
 
 
 def test_admin_duplicate_action_makes_a_draft_a_week_later(staff_client):

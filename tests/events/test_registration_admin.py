@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Registration
+from hubsite.models import OutboxMessage
 from tests.factories import EventFactory, RegistrationFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +146,34 @@ def test_csv_export_of_an_events_registrations(staff_client):
 
 def test_registrations_cannot_be_added_by_hand_in_the_admin(staff_client):
     assert staff_client.get(reverse("admin:events_registration_add")).status_code == 403
+
+
+def test_cancel_action_tells_each_person_and_promotes_the_waiting_list(staff_client):
+    """Instead of "Delete selected", which freed the seat silently and left the waiting list waiting."""
+    event = EventFactory(capacity=1)
+    seated = RegistrationFactory(event=event, email="seated@example.org")
+    in_line = waiting(event, 1)
+    done = RegistrationFactory(event=event, status="cancelled", email="gone@example.org")
+    response = staff_client.post(
+        reverse("admin:events_registration_changelist"),
+        {"action": "cancel_registrations", "_selected_action": [seated.pk, done.pk]},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        f"{done}: This registration is already cancelled.",
+        "1 registration cancelled.",
+        "1 person was promoted from the waiting list.",
+    ]
+    statuses = dict(Registration.objects.values_list("pk", "status"))
+    assert (statuses[seated.pk], statuses[in_line.pk]) == ("cancelled", "confirmed")
+    assert sorted(OutboxMessage.objects.values_list("kind", "recipient")) == [
+        ("registration_cancelled", "seated@example.org"),
+        ("registration_promoted", in_line.email),
+    ]
+
+
+def test_registrations_cannot_be_deleted_in_the_admin(staff_client):
+    registration = RegistrationFactory()
+    url = reverse("admin:events_registration_delete", args=[registration.pk])
+    assert staff_client.post(url, {"post": "yes"}).status_code == 403
+    assert Registration.objects.filter(pk=registration.pk).exists()

@@ -106,6 +106,28 @@ def test_a_421_is_retried_with_backoff_and_sent_once(smtp_mailer, dispatched, se
     assert smtp_mailer.recipients() == ["a@example.org"]
 
 
+def test_a_server_that_keeps_a_message_and_dies_before_its_reply_gets_it_twice_with_one_message_id(
+    smtp_mailer, dispatched
+):
+    """The second possible duplicate (docs/architecture.md, "Duplicates"): the outbox cannot know the
+    message was kept, so it retries; both copies carry the row's Message-ID for receivers to merge."""
+    smtp_mailer.store_next_then_drop()
+    (row,) = write_rows("a@example.org")
+    outbox_send_batch(pks=[row.pk])
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (
+        Status.QUEUED,
+        1,
+        "SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    make_due()
+    outbox_send_batch(pks=[row.pk])
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.SENT, 2)
+    assert [item.message_id for item in smtp_mailer.received] == [row.message_id, row.message_id]
+    assert smtp_mailer.recipients() == ["a@example.org", "a@example.org"]
+
+
 def test_a_4xx_for_one_recipient_retries_that_one_and_sends_the_others(smtp_mailer, dispatched):
     smtp_mailer.refuse("greylisted@example.org", "450 4.2.0 Greylisted, try again in 5 minutes")
     rows = write_rows("greylisted@example.org", "b@example.org")

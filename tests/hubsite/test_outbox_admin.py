@@ -125,8 +125,50 @@ def test_retry_action_requeues_failed_rows_and_sends_them(staff_client, django_c
     assert [m.to for m in mail.outbox] == [["a@example.org"]]
 
 
+def test_retry_action_a_message_sent_on_the_retry_shows_the_old_error_only_as_history(
+    staff_client, django_capture_on_commit_callbacks
+):
+    """As seen: "Last error: Gave up after 1 attempts" stayed on a message resent successfully."""
+    failed = write(
+        ThemeFactory(),
+        "a@example.org",
+        status=Status.FAILED,
+        last_error="Gave up after 1 attempt. Last error: 421 4.3.2 Busy",
+    )
+    OutboxMessage.objects.filter(pk=failed.pk).update(attempts=1, failed_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(CHANGELIST, {"action": "retry_failed", "_selected_action": [failed.pk]})
+    failed.refresh_from_db()
+    assert (failed.status, failed.failed_at) == (Status.SENT, None)
+    listed = staff_client.get(f"{CHANGELIST}?status__exact=sent")
+    assert [row.pk for row in listed.context["cl"].result_list] == [failed.pk]
+    assert "Gave up" not in listed.content.decode()
+    page = staff_client.get(f"{CHANGELIST}{failed.pk}/change/")
+    fields = {
+        field.field["name"]: field.contents()
+        for fieldset in page.context["adminform"]
+        for line in fieldset
+        for field in line
+    }
+    assert fields["errors"] == (
+        "None: sent on attempt 1. An earlier attempt failed: "
+        "Gave up after 1 attempt. Last error: 421 4.3.2 Busy"
+    )
+
+
 def test_the_outbox_cannot_be_added_to_by_hand(staff_client):
     assert staff_client.get(f"{CHANGELIST}add/").status_code == 403
+
+
+def test_the_outbox_cannot_be_deleted_from(staff_client):
+    """A row is the record of a message (and of who was invited) and what keeps it from going twice."""
+    row = write(ThemeFactory(), "a@example.org")
+    assert staff_client.post(f"{CHANGELIST}{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    response = staff_client.post(
+        CHANGELIST, {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["No action selected."]
+    assert OutboxMessage.objects.filter(pk=row.pk).exists()
 
 
 def test_outbox_counts_for_an_object():

@@ -89,3 +89,48 @@ def test_uploads_go_to_object_storage_when_a_bucket_is_configured():
         timeout=60,
     )
     assert result.stdout.strip() == "S3Storage", result.stderr
+
+
+def outbox_stuck_sending(value: str):
+    code = "from django.conf import settings; print(settings.OUTBOX_STUCK_SENDING_SECONDS)"
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV} | {
+        "DJANGO_SETTINGS_MODULE": "hubsite.settings",
+        "OUTBOX_STUCK_SENDING_SECONDS": value,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_outbox_stuck_sending_seconds_comes_from_the_environment():
+    result = outbox_stuck_sending("600")
+    assert result.stdout.strip() == "600", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", "OUTBOX_STUCK_SENDING_SECONDS: 'abc' is not a whole number of seconds."),
+        ("-5", "OUTBOX_STUCK_SENDING_SECONDS: '-5' is not a whole number of seconds."),
+        ("15m", "OUTBOX_STUCK_SENDING_SECONDS: '15m' is not a whole number of seconds."),
+        *(
+            (
+                value,
+                f"OUTBOX_STUCK_SENDING_SECONDS: {value} seconds is not between 240 and 86400 (sending one "
+                "message may take 12 SMTP steps of up to 20 s each, and a message a stopped worker left "
+                "behind should not wait more than a day).",
+            )
+            for value in ("0", "20", "239", "86401")
+        ),
+    ],
+)
+def test_outbox_stuck_sending_seconds_nonsense_stops_start_up_with_a_message(value, message):
+    """Shorter than sending one message can take, the sweep would resend messages still on their way."""
+    result = outbox_stuck_sending(value)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == f"django.core.exceptions.ImproperlyConfigured: {message}"

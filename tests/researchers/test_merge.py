@@ -96,6 +96,22 @@ def test_merge_repoints_every_relation_and_leaves_nothing_pointing_at_the_remove
 
 
 @pytest.mark.django_db
+def test_merge_on_an_event_both_were_on_keeps_the_first_role_and_the_earlier_place():
+    """The events service moves the speaker links: the person is listed once, as speaker (not the
+    chair that the kept record happened to be), in the earlier of the two places."""
+    keep, remove = ResearcherFactory(), ResearcherFactory()
+    event = EventFactory()
+    EventSpeakerFactory(event=event, researcher=ResearcherFactory(), order=1)
+    EventSpeakerFactory(event=event, researcher=keep, role=EventSpeaker.Role.CHAIR, order=2)
+    EventSpeakerFactory(event=event, researcher=remove, role=EventSpeaker.Role.SPEAKER, order=0)
+    researcher_merge(keep=keep, remove=remove)
+    assert list(event.speaker_links.values_list("researcher", "role", "order")) == [
+        (keep.pk, "speaker", 0),
+        (event.speaker_links.exclude(researcher=keep).get().researcher_id, "speaker", 1),
+    ]
+
+
+@pytest.mark.django_db
 def test_merge_of_a_record_with_itself_is_refused():
     researcher = ResearcherFactory()
     with pytest.raises(ValidationError) as error:

@@ -434,7 +434,13 @@ ADMIN_RULES: list[tuple[str, Expect]] = [
         r"^admin/(hubsite/outboxmessage|visits/visit|visits/extension|events/registration|events/seriessubscription)/add/$",
         staff_only(403),
     ),
-    (r"^admin/events/event/<path:object_id>/delete/$", staff_only(403, url=admin_object_url)),
+    # Nor deleted: they are cancelled, answered or unsubscribed through their services instead.
+    (
+        r"^admin/(hubsite/outboxmessage|visits/visit|visits/extension|events/registration|events/seriessubscription)/<path:object_id>/delete/$",
+        staff_only(403, url=admin_object_url),
+    ),
+    # A published event's delete page sends staff back to it, saying to cancel it instead.
+    (r"^admin/events/event/<path:object_id>/delete/$", staff_only(302, url=admin_object_url)),
     (r"^admin/$", staff_only()),
     # Staff sign in through allauth (and its MFA): the admin's own form only redirects there, and
     # refuses a signed-in person who is not staff.

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from hubsite.models import OutboxMessage
 from tests.factories import InstitutionFactory, VisitFactory, VisitorFactory
 from visits import services
 from visits.models import Extension, Visit
@@ -127,3 +128,49 @@ def test_seminar_warning_for_a_withdrawn_visitor(endorsed, staff, workspace, tod
     assert services.visit_seminar_warnings(visit.seminar_event) == [
         f"{visit.researcher.name}'s stay is “Withdrawn”: they may not be at the hub for this seminar."
     ]
+
+
+def test_admin_cancel_stays_asks_for_a_reason_then_frees_the_desks_and_tells_the_visitor(
+    admin_client, approved, today
+):
+    """Instead of "Delete selected", which freed the desks and told nobody."""
+    visit = approved(**days(today, 5, 3))
+    assert visit.allocations.count() == 3
+    changelist = reverse(CHANGELIST)
+    asked = admin_client.post(changelist, {"action": "cancel_stays", "_selected_action": [visit.pk]})
+    assert (asked.status_code, asked.template_name) == (200, "admin/visits/visit/cancel_confirmation.html")
+    refused = admin_client.post(
+        changelist, {"action": "cancel_stays", "_selected_action": [visit.pk], "apply": "1", "reason": ""}
+    )
+    assert refused.context["form"].errors == {
+        "reason": ["Say why the stay is cancelled: the visitor will read it."]
+    }
+    response = admin_client.post(
+        changelist,
+        {
+            "action": "cancel_stays",
+            "_selected_action": [visit.pk],
+            "apply": "1",
+            "reason": "The lab is closed.",
+        },
+        follow=True,
+    )
+    assert messages_in(response) == [f"{visit}: cancelled; the visitor is told."]
+    visit.refresh_from_db()
+    assert (visit.status, visit.allocations.count()) == (Visit.Status.CANCELLED, 0)
+    mail = OutboxMessage.objects.get(kind="visits.cancelled")
+    assert (mail.recipient, "The lab is closed." in mail.body_text) == (
+        services.email_of(visit.researcher),
+        True,
+    )
+
+
+def test_admin_stays_and_extensions_cannot_be_deleted(admin_client, approved, today):
+    visit = approved(**days(today, 5, 3))
+    extension = services.extension_request(
+        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=2), reason="x", by=None
+    )
+    for name, obj in (("visit", visit), ("extension", extension)):
+        url = reverse(f"admin:visits_{name}_delete", args=[obj.pk])
+        assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert (Visit.objects.filter(pk=visit.pk).count(), visit.allocations.count()) == (1, 3)
