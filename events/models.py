@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hubsite.i18n import ReaderLanguageName
 from hubsite.constraints import PostgresExclusionConstraint, TsTzRange
+from hubsite.i18n import ReaderLanguageName
 from hubsite.validators import http_url_validator, validate_time_zone
 from researchers.models import Researcher, Theme
 

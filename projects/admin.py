@@ -96,8 +96,8 @@ class ProjectOutputAdmin(admin.ModelAdmin):
     fields = ["project", "kind", "title", "authors", "venue", "year", "doi", "arxiv_id", "url"]
 
     def delete_model(self, request, obj):
-        services.project_output_delete(output=obj)
+        services.project_output_delete(output=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         for output in queryset:
-            services.project_output_delete(output=output)
+            services.project_output_delete(output=output, by=request.user)

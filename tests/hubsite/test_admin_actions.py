@@ -348,7 +348,7 @@ def test_project_outputs_are_deleted_by_the_projects_service(admin_client, monke
     monkeypatch.setattr(
         project_services,
         "project_output_delete",
-        lambda *, output: calls.append(output.pk) or original(output=output),
+        lambda *, output, by: calls.append(output.pk) or original(output=output, by=by),
     )
     one, two, three = ProjectOutputFactory(), ProjectOutputFactory(), ProjectOutputFactory()
     delete_url, changelist = admin_urls(one)

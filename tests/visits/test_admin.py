@@ -168,7 +168,7 @@ def test_admin_cancel_stays_asks_for_a_reason_then_frees_the_desks_and_tells_the
 def test_admin_stays_and_extensions_cannot_be_deleted(admin_client, approved, today):
     visit = approved(**days(today, 5, 3))
     extension = services.extension_request(
-        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=2), reason="x", by=None
+        visit=visit, new_last_day=visit.last_day + dt.timedelta(days=2), reason="x", by=visit.researcher.user
     )
     for name, obj in (("visit", visit), ("extension", extension)):
         url = reverse(f"admin:visits_{name}_delete", args=[obj.pk])
