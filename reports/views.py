@@ -4,13 +4,13 @@ import csv
 import io
 from urllib.parse import urlencode
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from hubsite.access import staff_rights_required
 
 from . import charts, queries
 from .forms import ReportPeriodForm, recent_quarters
@@ -18,15 +18,6 @@ from .period import quarter_of
 
 # A cell starting with one of these is read as a formula by spreadsheet apps.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _refuse_non_staff(request):
-    """Anonymous visitors go to sign in; signed-in people who are not staff get 403."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not request.user.is_staff:
-        raise PermissionDenied
-    return None
 
 
 def neutralise(cell) -> str | int | float:
@@ -43,10 +34,8 @@ def _chart_description(table: queries.Table) -> str:
     }
 
 
+@staff_rights_required
 def report(request):
-    refused = _refuse_non_staff(request)
-    if refused:
-        return refused
     # Nothing chosen: the current quarter, shown in the picker as if chosen.
     form = ReportPeriodForm(request.GET or {"quarter": quarter_of(timezone.localdate())})
     if not form.is_valid():
@@ -76,10 +65,8 @@ def report(request):
     return render(request, "reports/report.html", context)
 
 
+@staff_rights_required
 def report_csv(request, table: str):
-    refused = _refuse_non_staff(request)
-    if refused:
-        return refused
     build = queries.TABLES.get(table)
     if build is None:
         raise Http404(_("There is no report table called “%(name)s”.") % {"name": table})

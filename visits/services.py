@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from events.models import Event, EventSpeaker, Series
+from hubsite.access import has_staff_rights
 from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
 from projects.models import Project
@@ -838,8 +839,10 @@ def visit_reminders_send(*, today: dt.date | None = None) -> list:
 
 def arrivals_feed_token_reset(*, user) -> ArrivalsFeedToken:
     """A new private token for the staff arrivals calendar; the previous address stops working."""
-    if not user.is_staff:
-        raise ValidationError(_("Only staff have an arrivals calendar."), code="not_staff")
+    if not has_staff_rights(user):
+        raise ValidationError(
+            _("Only staff with two-factor authentication have an arrivals calendar."), code="not_staff"
+        )
     with transaction.atomic():
         ArrivalsFeedToken.objects.filter(user=user).delete()
         return ArrivalsFeedToken.objects.create(user=user)

@@ -13,6 +13,7 @@ from tests.factories import (
     SeriesFactory,
     StaffFactory,
 )
+from tests.signin import force_login_with_mfa
 
 pytestmark = pytest.mark.django_db
 ADD_URL = "/admin/events/event/add/"
@@ -21,7 +22,7 @@ CHANGELIST = "/admin/events/event/"
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(StaffFactory())
+    force_login_with_mfa(client, StaffFactory())
     return client
 
 

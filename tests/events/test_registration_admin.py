@@ -8,13 +8,14 @@ from django.utils import timezone
 
 from events.models import Registration
 from tests.factories import EventFactory, RegistrationFactory, StaffFactory
+from tests.signin import force_login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(StaffFactory())
+    force_login_with_mfa(client, StaffFactory())
     return client
 
 

@@ -1,0 +1,156 @@
+"""Staff rights: one rule, asked by every page, action, query, template, feed and token.
+
+**Staff rights mean staff with two-factor authentication.** A person has staff rights when their
+account is an active staff account with an authenticator app (TOTP) *and* the session they use
+passed the second step: allauth's authentication records for the session hold an "mfa" record
+(the TOTP or a recovery code at sign-in, or an MFA re-authentication), or the session set the
+authenticator up with a valid code (`hubsite.mfa`). The account alone is not enough: a session
+signed in with the password before the account had an authenticator (a stolen password, a
+forgotten browser) would otherwise gain staff rights the moment someone else sets one up, and a
+session whose owner never typed a code has shown one factor only. Every allauth sign-in path
+(password, e-mail confirmation, ORCID) asks an account with TOTP for its code, so a real staff
+sign-in always passes; only old sessions and sessions made without allauth (tests'
+`force_login`) are left as ordinary people. Removing the authenticator ends staff rights at once.
+
+A staff member without those is an ordinary signed-in person on every page; the admin sends them
+to set up an authenticator (or, with one already, to type a code) — `StaffRightsMiddleware`.
+
+Tokens (the arrivals feed) have no session: they work while their owner's account still holds
+the account half of the rule (`staff_account_with_mfa`).
+"""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlencode
+
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth.middleware import get_user
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+# Set on the request's user by StaffRightsMiddleware: did this session pass the second step?
+_SESSION_PASSED_MFA = "_hub_session_passed_mfa"
+# Cached on the user object: one query per request for an account's authenticator.
+_HAS_TOTP = "_hub_has_totp"
+
+
+def is_staff_account(user) -> bool:
+    """An active account staff marked as staff, with or without staff rights now (where a staff
+    member lands after signing in, whom the admin sends to set-up). Grants nothing by itself."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def has_totp(user) -> bool:
+    """The account has an authenticator app (cached on the user object for the request)."""
+    if not getattr(user, "pk", None):
+        return False
+    cached = getattr(user, _HAS_TOTP, None)
+    if cached is None:
+        cached = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+        setattr(user, _HAS_TOTP, cached)
+    return cached
+
+
+def staff_account_with_mfa(user) -> bool:
+    """The account half of the rule: an active staff account with an authenticator app. For
+    things that have no session: a token a staff member minted works while this holds."""
+    return is_staff_account(user) and has_totp(user)
+
+
+def has_staff_rights(user) -> bool:
+    """THE rule: may this person use staff rights (see the module's docstring)?
+
+    `user` is the request's user (`request.user`, which knows whether its session passed the
+    second step); any other user object (a task's, a token owner's) has no session and so no
+    staff rights here.
+    """
+    return bool(getattr(user, _SESSION_PASSED_MFA, False)) and staff_account_with_mfa(user)
+
+
+def session_passed_mfa(request, user) -> bool:
+    """allauth wrote an "mfa" record for this user in this session (sign-in, re-authentication,
+    or the set-up in hubsite.mfa)."""
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
+
+
+def note_session(user, *, passed_mfa: bool):
+    """Attach what the session proved to the user object that has_staff_rights() reads."""
+    if user is not None and user.is_authenticated:
+        setattr(user, _SESSION_PASSED_MFA, passed_mfa)
+    return user
+
+
+def mfa_setup_url(next_url: str = "") -> str:
+    url = reverse("mfa_activate_totp")
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def safe_next(request, url: str | None) -> str:
+    """`url` if it stays on this site, else ""."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
+def staff_rights_required(view):
+    """Pages and actions for staff: anonymous visitors are sent to sign in; every other signed-in
+    person, staff without two-factor authentication included, gets 403."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not has_staff_rights(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def admin_site_has_permission(request) -> bool:
+    """Django admin's own gate (AdminSite.has_permission), on the same rule."""
+    return has_staff_rights(request.user)
+
+
+class StaffRightsMiddleware:
+    """Tells the request's user what its session proved, and keeps the admin for staff rights.
+
+    After authentication (and allauth's middleware). A staff account without staff rights that
+    opens an admin page is sent to set up an authenticator app, or, when it has one, to type a
+    code from it; either way it comes back to the page it asked for. Signing out stays possible.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.user = SimpleLazyObject(
+            lambda: note_session(get_user(request), passed_mfa=session_passed_mfa(request, get_user(request)))
+        )
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # In process_view, after CsrfViewMiddleware's: a POST without its token is refused first.
+        if not request.path.startswith(reverse("admin:index")) or request.path == reverse("admin:logout"):
+            return None
+        user = request.user
+        if not is_staff_account(user) or has_staff_rights(user):
+            return None
+        if not has_totp(user):
+            messages.warning(
+                request,
+                _("Staff must use two-factor authentication. Set up an authenticator app to open the admin."),
+            )
+            return redirect(mfa_setup_url(request.get_full_path()))
+        messages.info(request, _("Enter a code from your authenticator app to open the admin."))
+        return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
