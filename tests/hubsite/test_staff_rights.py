@@ -195,7 +195,7 @@ def test_staff_without_an_authenticator_sign_in_once_set_it_up_and_land_where_th
     assert codes.status_code == 200
     assert codes.context["continue_url"] == destination
     assert len(codes.context["unused_codes"]) == 10
-    assert f'<a href="{destination}" > Continue </a>' in squeezed(codes)
+    assert f'<a class="button" href="{destination}">Continue</a>' in squeezed(codes)
     assert client.get(destination).status_code == 200
     assert Authenticator.objects.filter(user=staff, type="totp").count() == 1
 
@@ -296,4 +296,5 @@ def test_the_set_up_pages_read_in_english_and_korean(client, language, texts):
         codes = squeezed(client.get(activated["Location"]))
     message, setup_title, codes_title, hint, button = texts
     assert message in squeezed(page) and setup_title in squeezed(page)
-    assert codes_title in codes and hint in codes and f'<a href="/admin/" > {button} </a>' in codes
+    assert codes_title in codes and hint in codes
+    assert f'<a class="button" href="/admin/">{button}</a>' in codes
