@@ -2,9 +2,11 @@
 
 **Staff rights mean staff with two-factor authentication.** A person has staff rights when their
 account is an active staff account with an authenticator app (TOTP) *and* the session they use
-passed the second step: allauth's authentication records for the session hold an "mfa" record
-(the TOTP or a recovery code at sign-in, or an MFA re-authentication), or the session set the
-authenticator up with a valid code (`hubsite.mfa`). The account alone is not enough: a session
+passed the second step with one of the account's authenticators: allauth's authentication records
+for the session hold an "mfa" record (the TOTP or a recovery code at sign-in, or an MFA
+re-authentication), or the session set the authenticator up with a valid code (`hubsite.mfa`), and
+that authenticator still exists (a reset authenticator ends the rights of the sessions that used
+the old one). The account alone is not enough: a session
 signed in with the password before the account had an authenticator (a stolen password, a
 forgotten browser) would otherwise gain staff rights the moment someone else sets one up, and a
 session whose owner never typed a code has shown one factor only. Every allauth sign-in path
@@ -36,10 +38,10 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-# Set on the request's user by StaffRightsMiddleware: did this session pass the second step?
-_SESSION_PASSED_MFA = "_hub_session_passed_mfa"
-# Cached on the user object: one query per request for an account's authenticator.
-_HAS_TOTP = "_hub_has_totp"
+# Set on the request's user by StaffRightsMiddleware: the authenticators this session passed with.
+_SESSION_AUTHENTICATORS = "_hub_session_authenticators"
+# Cached on the user object: one query per request for the account's authenticators {id: type}.
+_AUTHENTICATORS = "_hub_authenticators"
 
 
 def is_staff_account(user) -> bool:
@@ -48,15 +50,20 @@ def is_staff_account(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
 
 
-def has_totp(user) -> bool:
-    """The account has an authenticator app (cached on the user object for the request)."""
+def _authenticators(user) -> dict[int, str]:
+    """{id: type} of the account's authenticators (cached on the user object for the request)."""
     if not getattr(user, "pk", None):
-        return False
-    cached = getattr(user, _HAS_TOTP, None)
+        return {}
+    cached = getattr(user, _AUTHENTICATORS, None)
     if cached is None:
-        cached = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
-        setattr(user, _HAS_TOTP, cached)
+        cached = dict(Authenticator.objects.filter(user_id=user.pk).values_list("pk", "type"))
+        setattr(user, _AUTHENTICATORS, cached)
     return cached
+
+
+def has_totp(user) -> bool:
+    """The account has an authenticator app."""
+    return Authenticator.Type.TOTP in _authenticators(user).values()
 
 
 def staff_account_with_mfa(user) -> bool:
@@ -72,19 +79,22 @@ def has_staff_rights(user) -> bool:
     second step); any other user object (a task's, a token owner's) has no session and so no
     staff rights here.
     """
-    return bool(getattr(user, _SESSION_PASSED_MFA, False)) and staff_account_with_mfa(user)
+    used = getattr(user, _SESSION_AUTHENTICATORS, ())
+    return bool(used) and staff_account_with_mfa(user) and any(pk in _authenticators(user) for pk in used)
 
 
-def session_passed_mfa(request, user) -> bool:
-    """allauth wrote an "mfa" record for this user in this session (sign-in, re-authentication,
-    or the set-up in hubsite.mfa)."""
-    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
+def authenticators_used(request, user) -> frozenset[int]:
+    """The authenticators of the "mfa" records allauth wrote for this user in this session
+    (sign-in, re-authentication, or the set-up in hubsite.mfa)."""
+    records = get_authentication_records(request, user)
+    return frozenset(record.get("id") for record in records if record.get("method") == "mfa")
 
 
-def note_session(user, *, passed_mfa: bool):
-    """Attach what the session proved to the user object that has_staff_rights() reads."""
+def note_session(user, *, authenticators_used):
+    """Attach what the session proved (the authenticators it passed with) to the user object
+    that has_staff_rights() reads."""
     if user is not None and user.is_authenticated:
-        setattr(user, _SESSION_PASSED_MFA, passed_mfa)
+        setattr(user, _SESSION_AUTHENTICATORS, frozenset(authenticators_used))
     return user
 
 
@@ -135,7 +145,9 @@ class StaffRightsMiddleware:
 
     def __call__(self, request):
         request.user = SimpleLazyObject(
-            lambda: note_session(get_user(request), passed_mfa=session_passed_mfa(request, get_user(request)))
+            lambda: note_session(
+                get_user(request), authenticators_used=authenticators_used(request, get_user(request))
+            )
         )
         return self.get_response(request)
 

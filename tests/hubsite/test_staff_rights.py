@@ -11,7 +11,7 @@ import time
 import pytest
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.core import mail
@@ -50,25 +50,42 @@ def squeezed(response) -> str:
 # --- the rule -------------------------------------------------------------------------------
 
 
+def passed_with(user):
+    """The ids of the user's authenticators, as a session that typed a code from them holds."""
+    return list(Authenticator.objects.filter(user=user).values_list("pk", flat=True)) or [None]
+
+
 def test_has_staff_rights_needs_a_staff_account_an_authenticator_and_a_session_that_passed_it():
     with_totp, without_totp, not_staff = StaffFactory(), StaffFactory(totp=False), UserFactory()
     inactive = StaffFactory(is_active=False)
+    TOTP.activate(not_staff, generate_totp_secret())
     cases = {
-        "staff, TOTP, session passed MFA": (note_session(with_totp, passed_mfa=True), True),
-        "staff, no TOTP, session says MFA": (note_session(without_totp, passed_mfa=True), False),
-        "not staff, session passed MFA": (note_session(not_staff, passed_mfa=True), False),
-        "inactive staff with TOTP": (note_session(inactive, passed_mfa=True), False),
+        "staff, TOTP, session passed MFA": (with_totp, passed_with(with_totp), True),
+        "staff, no TOTP, session says MFA": (without_totp, [None], False),
+        "not staff, TOTP, session passed MFA": (not_staff, passed_with(not_staff), False),
+        "inactive staff with TOTP": (inactive, passed_with(inactive), False),
+        "staff, TOTP, session never typed a code": (with_totp, [], False),
+        "staff, TOTP, session passed with an authenticator since removed": (with_totp, [10_000], False),
     }
-    assert {name: has_staff_rights(user) for name, (user, _) in cases.items()} == {
-        name: wanted for name, (_, wanted) in cases.items()
-    }
-    # The same staff account with TOTP, from a session that never typed a code, or from no session.
-    assert (
-        has_staff_rights(note_session(get_user_model().objects.get(pk=with_totp.pk), passed_mfa=False))
-        is False
-    )
+    answers = {}
+    for name, (user, used, _wanted) in cases.items():
+        fresh = get_user_model().objects.get(pk=user.pk)  # as each request loads it
+        answers[name] = has_staff_rights(note_session(fresh, authenticators_used=used))
+    assert answers == {name: wanted for name, (_user, _used, wanted) in cases.items()}
+    # A user object that no session describes (a task's, a token owner's): the account half only.
     assert has_staff_rights(get_user_model().objects.get(pk=with_totp.pk)) is False
     assert staff_account_with_mfa(get_user_model().objects.get(pk=with_totp.pk)) is True
+
+
+def test_resetting_the_authenticator_ends_the_staff_rights_of_sessions_that_used_the_old_one():
+    staff, secret = make_staff_with_totp()
+    old = Client()
+    sign_in_with_totp(old, email=staff.email, secret=secret)
+    assert old.get("/report/").status_code == 200
+    Authenticator.objects.filter(user=staff).delete()
+    TOTP.activate(staff, generate_totp_secret())  # set up again, e.g. in another browser
+    assert old.get("/report/").status_code == 403
+    assert old.get("/admin/")["Location"] == "/accounts/2fa/reauthenticate/?next=%2Fadmin%2F"
 
 
 def test_staff_with_totp_whose_session_skipped_the_code_is_an_ordinary_person_and_the_admin_asks_for_it(

@@ -417,7 +417,8 @@ def test_arrivals_feed_for_staff_by_session_and_by_token(client, approved, staff
 
 
 def test_a_new_arrivals_token_revokes_the_old_one(staff):
-    note_session(staff, passed_mfa=True)  # as the request's user of a staff session with MFA
+    # As the request's user of a staff session that passed MFA with the staff member's authenticator.
+    note_session(staff, authenticators_used=staff.authenticator_set.values_list("pk", flat=True))
     old = services.arrivals_feed_token_reset(user=staff).token
     new = services.arrivals_feed_token_reset(user=staff).token
     assert old != new
