@@ -5,6 +5,7 @@ Every URL with every role is in tests/security/test_permission_matrix.py; here a
 states one by one and the whole journey with real requests.
 """
 
+import ast
 import re
 import time
 
@@ -315,3 +316,26 @@ def test_the_set_up_pages_read_in_english_and_korean(client, language, texts):
     assert message in squeezed(page) and setup_title in squeezed(page)
     assert codes_title in codes and hint in codes
     assert f'<a class="button" href="/admin/">{button}</a>' in codes
+
+
+def test_no_code_or_template_but_the_rule_reads_is_staff():
+    """Staff rights have one home: a view, query, template or service that reads `is_staff` or
+    `is_superuser` itself (or a template's `perms`) would give them without two-factor
+    authentication. Seeds and exports may name the fields; only hubsite/access.py reads them."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    readers = []
+    for room in ["hubsite", "researchers", "projects", "events", "visits", "reports"]:
+        for path in sorted((base / room).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Attribute) and node.attr in ("is_staff", "is_superuser", "has_perm"):
+                    readers.append(f"{path.relative_to(base)} .{node.attr}")
+    for path in sorted((base / "templates").rglob("*.html")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\.is_staff|\.is_superuser|\bperms\.", line):
+                readers.append(f"{path.relative_to(base)}:{number} {line.strip()}")
+    # The event admin's own permission check runs behind admin.site.has_permission (the rule).
+    assert sorted(readers) == ["events/admin.py .has_perm", "hubsite/access.py .is_staff"]
