@@ -3,14 +3,14 @@
 Every write goes through events.services; the admin only chooses rows and shows messages.
 """
 
-import csv
-
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from hubsite.spreadsheets import csv_writer
 
 from . import services
 from .models import Registration
@@ -28,24 +28,18 @@ CSV_COLUMNS = [
 ]
 
 
-def _csv_cell(value) -> str:
-    """Text that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def registrations_csv_response(registrations, *, filename: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # so that spreadsheet apps read UTF-8 names correctly
-    writer = csv.writer(response)
+    writer = csv_writer(response)  # no cell starts a formula (hubsite/spreadsheets.py)
     writer.writerow([str(label) for _name, label in CSV_COLUMNS])
     for registration in registrations:
         writer.writerow(
             [
-                _csv_cell(registration.event.title),
-                _csv_cell(registration.name),
-                _csv_cell(registration.email),
+                registration.event.title,
+                registration.name,
+                registration.email,
                 registration.get_attendance_display(),
                 registration.get_status_display(),
                 registration.position or "",

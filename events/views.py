@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from hubsite.access import has_staff_rights
 from hubsite.i18n import hub_name
 from hubsite.pagecache import public_page
 from hubsite.text import markdown_to_plain
@@ -114,7 +115,7 @@ def _event_json_ld(request, event: Event) -> str:
 @public_page
 def event_detail(request, slug):
     event = get_object_or_404(Event.objects.for_listing(), slug=slug)
-    if event.is_draft and not request.user.is_staff:
+    if event.is_draft and not has_staff_rights(request.user):
         raise Http404
     if event.visibility == Event.Visibility.MEMBERS and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -143,7 +144,7 @@ SERIES_PAST_SESSIONS = 30
 
 @public_page
 def series_detail(request, slug):
-    visible = Series.objects.all() if request.user.is_staff else Series.objects.public()
+    visible = Series.objects.all() if has_staff_rights(request.user) else Series.objects.public()
     series = get_object_or_404(
         visible.select_related("default_room").prefetch_related("themes", "organisers__institution"),
         slug=slug,

@@ -92,8 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # After authentication: staff without an authenticator app cannot open the admin.
-    "researchers.middleware.StaffRequireMFAMiddleware",
+    # After authentication: staff rights need two-factor authentication (hubsite/access.py).
+    "hubsite.access.StaffRightsMiddleware",
 ]
 
 ROOT_URLCONF = "hubsite.urls"

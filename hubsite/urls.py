@@ -4,11 +4,14 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health
+from . import health, mfa
+from .access import admin_site_has_permission
 from .pagecache import bump_after_admin_posts
 
 # Staff sign in through allauth like everyone else, so its rate limits and MFA protect the admin.
 admin.site.login = secure_admin_login(admin.site.login)
+# Staff rights mean staff with two-factor authentication (hubsite/access.py), in the admin too.
+admin.site.has_permission = admin_site_has_permission
 # Changes made in the admin reach the public pages at once (hubsite/pagecache.py).
 bump_after_admin_posts(admin.site)
 admin.site.site_header = settings.HUB_NAME
@@ -18,6 +21,9 @@ urlpatterns = [
     path("healthz/live", health.live, name="healthz-live"),
     path("healthz/ready", health.ready, name="healthz-ready"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # allauth's authenticator set-up and recovery codes, remembering where staff were going.
+    path("accounts/2fa/totp/activate/", mfa.activate_totp, name="mfa_activate_totp"),
+    path("accounts/2fa/recovery-codes/", mfa.view_recovery_codes, name="mfa_view_recovery_codes"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("researchers.urls")),

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from hubsite.access import has_staff_rights
 from hubsite.i18n import ReaderLanguageName
 from hubsite.validators import http_url_validator
 from researchers.models import Institution, Researcher, Theme
@@ -39,7 +40,7 @@ class ProjectQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Public projects, plus private ones the user belongs to or manages."""
-        if user.is_authenticated and user.is_staff:
+        if has_staff_rights(user):
             return self
         researcher = getattr(user, "researcher", None) if user.is_authenticated else None
         if researcher is None:
@@ -52,7 +53,7 @@ class ProjectQuerySet(models.QuerySet):
         """Projects `user` may edit from the site: staff all, a lead (or co-lead) their own."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_staff:
+        if has_staff_rights(user):
             return self
         researcher = getattr(user, "researcher", None)
         if researcher is None:

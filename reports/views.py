@@ -1,39 +1,20 @@
 """The activity report (staff only): the page and a CSV per table, for one period."""
 
-import csv
 import io
 from urllib.parse import urlencode
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hubsite.access import staff_rights_required
+from hubsite.spreadsheets import csv_writer
+
 from . import charts, queries
 from .forms import ReportPeriodForm, recent_quarters
 from .period import quarter_of
-
-# A cell starting with one of these is read as a formula by spreadsheet apps.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _refuse_non_staff(request):
-    """Anonymous visitors go to sign in; signed-in people who are not staff get 403."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not request.user.is_staff:
-        raise PermissionDenied
-    return None
-
-
-def neutralise(cell) -> str | int | float:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
 
 
 def _chart_description(table: queries.Table) -> str:
@@ -43,10 +24,8 @@ def _chart_description(table: queries.Table) -> str:
     }
 
 
+@staff_rights_required
 def report(request):
-    refused = _refuse_non_staff(request)
-    if refused:
-        return refused
     # Nothing chosen: the current quarter, shown in the picker as if chosen.
     form = ReportPeriodForm(request.GET or {"quarter": quarter_of(timezone.localdate())})
     if not form.is_valid():
@@ -76,10 +55,8 @@ def report(request):
     return render(request, "reports/report.html", context)
 
 
+@staff_rights_required
 def report_csv(request, table: str):
-    refused = _refuse_non_staff(request)
-    if refused:
-        return refused
     build = queries.TABLES.get(table)
     if build is None:
         raise Http404(_("There is no report table called “%(name)s”.") % {"name": table})
@@ -92,10 +69,10 @@ def report_csv(request, table: str):
     out = io.StringIO()
     # The byte-order mark tells spreadsheet apps (Excel above all) that the file is UTF-8.
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([neutralise(cell) for cell in result.columns])
-    for row in result.all_rows:
-        writer.writerow([neutralise(cell) for cell in row])
+    # Cells that would start a formula are neutralised (hubsite/spreadsheets.py).
+    writer = csv_writer(out, lineterminator="\r\n")
+    writer.writerow(result.columns)
+    writer.writerows(result.all_rows)
     response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     filename = f"hub-report-{table}-{period.first_day.isoformat()}-{period.last_day.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -1,13 +1,16 @@
 """CSV import and export of institutions and researchers (django-import-export).
 
 Staff upload a file, see a preview with every row's changes and errors, and only then confirm;
-a file with any bad row cannot be confirmed, so nothing is half-imported.
+a file with any bad row cannot be confirmed, so nothing is half-imported. No exported cell starts
+a formula, in any format (hubsite/spreadsheets.py); the import reads such cells back as they were.
 """
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django_countries import countries
 from import_export import fields, resources, widgets
+
+from hubsite.spreadsheets import neutralise, restore
 
 from .models import Institution, Researcher, Theme
 
@@ -54,6 +57,19 @@ class SlugManyToManyWidget(widgets.ManyToManyWidget):
 
 class HubResource(resources.ModelResource):
     required_columns: tuple[str, ...] = ()
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        # Numbers stay numbers ("-3" is a number); any text that would start a formula is made text.
+        return value if isinstance(field.widget, widgets.NumberWidget) else neutralise(value)
+
+    def get_export_headers(self, selected_fields=None):
+        return [neutralise(header) for header in super().get_export_headers(selected_fields)]
+
+    def before_import_row(self, row, **kwargs):
+        for column, value in row.items():
+            row[column] = restore(value)
+        super().before_import_row(row, **kwargs)
 
     def before_import(self, dataset, **kwargs):
         headers = [h.strip() for h in (dataset.headers or [])]
@@ -134,6 +150,7 @@ class ResearcherResource(HubResource):
         report_skipped = True
 
     def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
         # Addresses are compared without letter case; keep them as written but trimmed.
         if row.get("email"):
             row["email"] = str(row["email"]).strip()

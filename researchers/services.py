@@ -13,7 +13,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from hubsite.pagecache import changes_public_pages
+from hubsite.personal_data import personal_data_export
 
 from .models import Institution, Researcher, Theme
 
@@ -329,51 +329,11 @@ def researcher_merge(*, keep: Researcher, remove: Researcher) -> Researcher:
     return keep
 
 
-def _serialise(queryset: models.QuerySet) -> list[dict[str, Any]]:
-    return [
-        {"model": row["model"], "id": row["pk"], **row["fields"]}
-        for row in serializers.serialize("python", queryset)
-    ]
-
-
 def researcher_export(*, user: AbstractBaseUser) -> dict[str, Any]:
-    """Everything the hub holds about a person, as JSON-ready data (their right of access).
-
-    The researcher's own relations are found generically, so stays, registrations and whatever
-    later apps add appear here without changes. Secrets (password hash, MFA keys) are left out.
-    """
-    data: dict[str, Any] = {
-        "exported_at": timezone.now().isoformat(),
-        "account": {
-            "username": user.get_username(),
-            "email": user.email,
-            "first_name": getattr(user, "first_name", ""),
-            "last_name": getattr(user, "last_name", ""),
-            "date_joined": user.date_joined.isoformat() if getattr(user, "date_joined", None) else None,
-            "last_login": user.last_login.isoformat() if user.last_login else None,
-            "email_addresses": [
-                {"email": a.email, "verified": a.verified, "primary": a.primary}
-                for a in EmailAddress.objects.filter(user=user).order_by("pk")
-            ],
-            "social_accounts": [
-                {"provider": s.provider, "uid": s.uid, "date_joined": s.date_joined.isoformat()}
-                for s in user.socialaccount_set.order_by("pk")
-            ],
-            "two_factor_methods": sorted(user.authenticator_set.values_list("type", flat=True)),
-        },
-        "researcher": None,
-        "related": {},
-    }
-    researcher = Researcher.objects.filter(user=user).first()
-    if researcher is None:
-        return data
-    (data["researcher"],) = _serialise(Researcher.objects.filter(pk=researcher.pk))
-    for rel in researcher._meta.related_objects:
-        model = rel.related_model
-        key = f"{model._meta.app_label}.{model._meta.model_name}:{rel.get_accessor_name()}"
-        rows = model._default_manager.filter(**{rel.field.name: researcher})
-        data["related"][key] = _serialise(rows.order_by("pk"))
-    return data
+    """Everything the hub holds that is the person's own, and nothing of anyone else's, as
+    JSON-ready data (their right of access). Each room adds its own rows through its
+    `personal_data` module (hubsite/personal_data.py); secrets never appear."""
+    return personal_data_export(user=user)
 
 
 ANONYMISED_NAME = "Former researcher"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hubsite.access import has_staff_rights
 from hubsite.pagecache import public_page
 
 from .forms import AccountDeleteForm, PartnerFilterForm, ProfileForm, ResearcherFilterForm
@@ -64,12 +65,10 @@ def partner_list(request):
 @require_GET
 @public_page
 def partner_detail(request, slug):
-    visible = Institution.objects.all() if request.user.is_staff else Institution.objects.public()
+    staff = has_staff_rights(request.user)
+    visible = Institution.objects.all() if staff else Institution.objects.public()
     institution = get_object_or_404(visible, slug=slug)
-    if (
-        institution.partnership_status == Institution.PartnershipStatus.PROSPECTIVE
-        and not request.user.is_staff
-    ):
+    if institution.partnership_status == Institution.PartnershipStatus.PROSPECTIVE and not staff:
         raise Http404
     people = list(
         Researcher.objects.listed()
@@ -160,7 +159,7 @@ def researcher_detail(request, slug):
         slug=slug,
     )
     is_self = request.user.is_authenticated and researcher.user_id == request.user.pk
-    if not researcher.listed_publicly and not (request.user.is_staff or is_self):
+    if not researcher.listed_publicly and not (is_self or has_staff_rights(request.user)):
         raise Http404
     now = timezone.now()
     return render(

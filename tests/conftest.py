@@ -72,5 +72,16 @@ def admin_user(db):
 
 
 @pytest.fixture
+def admin_client(admin_user):
+    """A client of its own signed in as `admin_user`, with a session that passed two-factor
+    authentication as staff rights need (hubsite/access.py); pytest-django's signs in without it."""
+    from django.test import Client
+
+    from tests.signin import force_login_with_mfa
+
+    return force_login_with_mfa(Client(), admin_user)
+
+
+@pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"

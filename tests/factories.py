@@ -31,7 +31,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
-    """Staff with an authenticator app set up, as the admin requires; `totp=False` for one without."""
+    """Staff with an authenticator app set up, as the admin requires; `totp=False` for one without.
+
+    The object made stands for the staff member in a session that passed the second step, as a
+    view hands `request.user` to a service: it has staff rights (hubsite.access). The same account
+    read again from the database is a user with no session, and has none."""
 
     is_staff = True
     is_superuser = True
@@ -41,7 +45,10 @@ class StaffFactory(UserFactory):
         if create and extracted is not False:
             from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-            TOTP.activate(obj, generate_totp_secret())
+            from hubsite.access import note_session
+
+            authenticator = TOTP.activate(obj, generate_totp_secret()).instance
+            note_session(obj, authenticators_used={authenticator.pk})
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):

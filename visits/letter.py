@@ -19,6 +19,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from hubsite import dates
+from hubsite.access import has_staff_rights
 
 from .models import Visit
 
@@ -36,7 +37,7 @@ def letter_open_to(visit: Visit, user) -> bool:
     the PDF): the visitor and staff, once the stay is approved, if the visitor asked for one."""
     if not user.is_authenticated:
         return False
-    allowed = visit.researcher.user_id == user.pk or user.is_staff
+    allowed = visit.researcher.user_id == user.pk or has_staff_rights(user)
     return allowed and visit.needs_visa_letter and visit.status in LETTER_STATUSES
 
 

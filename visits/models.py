@@ -13,6 +13,7 @@ from django_countries.fields import CountryField
 
 from events.models import Event
 from hubsite import dates
+from hubsite.access import has_staff_rights
 from researchers.models import Institution, Researcher, Theme
 
 
@@ -59,7 +60,7 @@ class VisitQuerySet(models.QuerySet):
         """Stays a person may open: their own, the ones they host, or every stay for staff."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_staff:
+        if has_staff_rights(user):
             return self
         return self.filter(Q(researcher__user=user) | Q(host__user=user))
 

@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from events import services as events_services
 from events.models import Event, Series
 from hubsite import dates, ical
+from hubsite.access import has_staff_rights
 from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
 from projects.models import Project
@@ -119,8 +120,11 @@ def _locked(visit: Visit) -> Visit:
 
 
 def _require_staff(by) -> None:
-    if by is None or not by.is_authenticated or not by.is_staff:
-        raise ValidationError(_("Only the hub staff can decide this."), code="not_staff")
+    if by is None or not has_staff_rights(by):
+        raise ValidationError(
+            _("Only the hub staff, signed in with two-factor authentication, can decide this."),
+            code="not_staff",
+        )
 
 
 def _require_visitor(visit: Visit, by) -> None:
@@ -914,8 +918,10 @@ def visit_reminders_send(*, today: dt.date | None = None) -> list:
 
 def arrivals_feed_token_reset(*, user) -> ArrivalsFeedToken:
     """A new private token for the staff arrivals calendar; the previous address stops working."""
-    if not user.is_staff:
-        raise ValidationError(_("Only staff have an arrivals calendar."), code="not_staff")
+    if not has_staff_rights(user):
+        raise ValidationError(
+            _("Only staff with two-factor authentication have an arrivals calendar."), code="not_staff"
+        )
     with transaction.atomic():
         # The account row is the parent: two resets at once make one token, not a 500.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hubsite import dates
+from hubsite.access import has_staff_rights, staff_account_with_mfa, staff_rights_required
 from researchers.models import Researcher, Theme
 
 from . import charts, services
@@ -25,14 +26,6 @@ def _researcher(user) -> Researcher | None:
     if not user.is_authenticated:
         return None
     return Researcher.objects.select_related("institution").filter(user=user).first()
-
-
-def _staff_only(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not request.user.is_staff:
-        raise PermissionDenied
-    return None
 
 
 def index(request):
@@ -253,10 +246,8 @@ def endorse(request, token: str):
     return render(request, "visits/endorse.html", {"visit": visit, "form": form})
 
 
+@staff_rights_required
 def occupancy(request):
-    refused = _staff_only(request)
-    if refused:
-        return refused
     start = services.hub_today()
     token = ArrivalsFeedToken.objects.filter(user=request.user).first()
     return render(
@@ -272,10 +263,8 @@ def occupancy(request):
 
 
 @require_POST
+@staff_rights_required
 def arrivals_token(request):
-    refused = _staff_only(request)
-    if refused:
-        return refused
     services.arrivals_feed_token_reset(user=request.user)
     messages.success(
         request, _("A new private address for the arrivals calendar is ready; the old one no longer works.")
@@ -287,15 +276,14 @@ def arrivals_feed(request):
     """Staff calendar of arrivals and departures: a staff session, or `?token=` for calendar apps."""
     token = request.GET.get("token", "")
     if token:
-        owner = ArrivalsFeedToken.objects.filter(
-            token=token, user__is_staff=True, user__is_active=True
-        ).first()
-        if owner is None:
+        # The token works while its owner still holds staff rights' account half (no session here).
+        owner = ArrivalsFeedToken.objects.select_related("user").filter(token=token).first()
+        if owner is None or not staff_account_with_mfa(owner.user):
             raise Http404
-    else:
-        refused = _staff_only(request)
-        if refused:
-            return refused
+    elif not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    elif not has_staff_rights(request.user):
+        raise PermissionDenied
     today = services.hub_today()
     visits = (
         Visit.objects.for_calendars()
@@ -321,7 +309,7 @@ def here(request):
     monday = today - dt.timedelta(days=today.weekday())
     sunday = monday + dt.timedelta(days=13)
     researcher = _researcher(request.user)
-    everyone = request.user.is_staff or bool(researcher and researcher.is_hub_member)
+    everyone = has_staff_rights(request.user) or bool(researcher and researcher.is_hub_member)
     visits = Visit.objects.at_the_hub(monday, sunday).select_related(
         "researcher__institution", "host", "institution"
     )

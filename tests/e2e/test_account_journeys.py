@@ -3,10 +3,10 @@
 import pytest
 from django.conf import settings
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, StaffFactory
 from tests.security.roles import make_staff_with_totp, totp_code
 
-from .browser import screenshot
+from .browser import PHONE, blocking_violations, screenshot
 from .conftest import link_from_last_mail
 
 pytestmark = pytest.mark.browser
@@ -55,3 +55,43 @@ def test_staff_sign_in_with_password_and_authenticator_code_and_reach_the_admin(
     page.wait_for_url(site + "/admin/")
     assert page.locator("#site-name").inner_text() == settings.HUB_NAME
     screenshot(page, "admin")
+
+
+ENGLISH = {"sign_in": "Sign In", "activate": "Activate", "continue": "Continue"}
+KOREAN = {"sign_in": "로그인", "activate": "활성화", "continue": "계속"}
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [({"locale": "en-GB"}, ENGLISH), ({"locale": "ko-KR"}, KOREAN), ({"locale": "en-GB", **PHONE}, ENGLISH)],
+    ids=["en", "ko", "phone"],
+)
+def test_staff_without_an_authenticator_sign_in_once_set_it_up_and_land_in_the_admin(
+    site, make_page, options, words
+):
+    """Password once, the set-up (with a code from the secret the page shows), the recovery codes,
+    then the admin they asked for: no second password prompt, no detour through /profile/."""
+    staff = StaffFactory(email="new-staff@hub.example.org", totp=False)
+    page = make_page(**options)
+    page.goto(site + "/admin/")
+    page.wait_for_url(f"{site}/accounts/login/**")
+    page.locator("#id_login").fill(staff.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name=words["sign_in"]).click()
+
+    page.wait_for_url(f"{site}/accounts/2fa/totp/activate/?next=%2Fadmin%2F")
+    assert [str(v) for v in blocking_violations(page)] == []
+    screenshot(page, f"staff-setup-{options['locale']}-{options.get('viewport', {}).get('width', 1280)}")
+    secret = page.locator("#authenticator_secret").input_value()
+    page.locator("#id_code").fill(totp_code(secret))
+    page.locator("main").get_by_role("button", name=words["activate"]).click()
+
+    page.wait_for_url(f"{site}/accounts/2fa/recovery-codes/?next=%2Fadmin%2F")
+    assert len(page.locator("#recovery_codes").input_value().split()) == 10
+    assert [str(v) for v in blocking_violations(page)] == []
+    screenshot(page, f"staff-codes-{options['locale']}-{options.get('viewport', {}).get('width', 1280)}")
+    page.locator("main").get_by_role("link", name=words["continue"], exact=True).click()
+
+    page.wait_for_url(site + "/admin/")
+    assert page.locator("#site-name").inner_text() == settings.HUB_NAME
+    screenshot(page, f"staff-admin-{options['locale']}-{options.get('viewport', {}).get('width', 1280)}")

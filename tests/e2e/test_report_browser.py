@@ -7,6 +7,7 @@ import zoneinfo
 import pytest
 
 from tests.factories import EventFactory, StaffFactory
+from tests.signin import force_login_with_mfa
 
 from .browser import PHONE, blocking_violations
 
@@ -16,7 +17,7 @@ REPORT = "/report/?quarter=2026-Q1"
 
 
 def _staff_page(make_page, client, site, **options):
-    client.force_login(StaffFactory())
+    force_login_with_mfa(client, StaffFactory())
     page = make_page(**options)
     page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}])
     return page

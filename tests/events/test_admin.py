@@ -16,6 +16,7 @@ from tests.factories import (
     SeriesSubscriptionFactory,
     StaffFactory,
 )
+from tests.signin import force_login_with_mfa
 
 pytestmark = pytest.mark.django_db
 ADD_URL = "/admin/events/event/add/"
@@ -24,7 +25,7 @@ CHANGELIST = "/admin/events/event/"
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(StaffFactory())
+    force_login_with_mfa(client, StaffFactory())
     return client
 
 

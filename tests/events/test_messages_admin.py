@@ -15,6 +15,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
+from tests.signin import force_login_with_mfa
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/events/event/"
@@ -24,7 +25,7 @@ START = dt.datetime(2031, 7, 1, 5, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def staff_client(client, monkeypatch):
     monkeypatch.setattr(transaction, "on_commit", lambda callback, using=None, robust=False: callback())
-    client.force_login(StaffFactory(email="staff@example.org"))
+    force_login_with_mfa(client, StaffFactory(email="staff@example.org"))
     return client
 
 

@@ -17,6 +17,7 @@ from tests.factories import (
     ThemeFactory,
     UserFactory,
 )
+from tests.signin import force_login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +161,7 @@ def test_events_list_query_count_is_constant(client, django_assert_num_queries, 
 def test_event_detail_draft_is_404_except_for_staff(client):
     draft = DraftEventFactory()
     assert client.get(draft.get_absolute_url()).status_code == 404
-    client.force_login(StaffFactory())
+    force_login_with_mfa(client, StaffFactory())
     assert client.get(draft.get_absolute_url()).status_code == 200
 
 

@@ -9,13 +9,14 @@ from django.utils import timezone
 from events.models import Registration
 from hubsite.models import OutboxMessage
 from tests.factories import EventFactory, RegistrationFactory, StaffFactory
+from tests.signin import force_login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(StaffFactory())
+    force_login_with_mfa(client, StaffFactory())
     return client
 
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 ADDRESS = "someone@example.org"
 TYPED = "SomeOne@Example.org"
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
-_MESSAGES = re.compile(r' ?<ul class="messages" role="status">.*?</ul>', re.S)
+_MESSAGES = re.compile(r' ?<div role="status"> <ul class="messages">.*?</ul> </div>', re.S)
 
 
 def _waiting(event):
@@ -98,8 +98,8 @@ def test_the_guest_form_answers_the_same_whatever_the_address_is():
     expected = (
         302,
         reverse("events:register", kwargs={"slug": event.slug}),
-        '<ul class="messages" role="status"> <li class="message message-success">'
-        f"Almost done: we sent a message to {ADDRESS}. Open it for the next step.</li> </ul>",
+        '<div role="status"> <ul class="messages"> <li class="message message-success">'
+        f"Almost done: we sent a message to {ADDRESS}. Open it for the next step.</li> </ul> </div>",
         True,
         [ADDRESS],
     )

@@ -11,6 +11,7 @@ from hubsite.admin import outbox_changelist_url
 from hubsite.models import OutboxMessage
 from hubsite.services import outbox_counts_for, outbox_write
 from tests.factories import EventFactory, StaffFactory, ThemeFactory, UserFactory
+from tests.signin import force_login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def write(about, recipient, *, kind="notice", status=Status.SENT, html="", last_
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(StaffFactory())
+    force_login_with_mfa(client, StaffFactory())
     return client
 
 

@@ -13,6 +13,7 @@ from tests.factories import (
     ThemeFactory,
     UserFactory,
 )
+from tests.signin import force_login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -110,9 +111,10 @@ def test_a_co_lead_and_staff_can_edit(client, project):
     ProjectMemberFactory(
         project=project, researcher__user=co_lead, researcher__is_hub_member=True, role="lead"
     )
-    for user in (co_lead, StaffFactory()):
-        client.force_login(user)
-        assert client.get(f"/projects/{project.slug}/edit/").status_code == 200
+    client.force_login(co_lead)
+    assert client.get(f"/projects/{project.slug}/edit/").status_code == 200
+    force_login_with_mfa(client, StaffFactory())
+    assert client.get(f"/projects/{project.slug}/edit/").status_code == 200
 
 
 def test_lead_edits_the_summary_themes_and_dates(client, project, lead_user):

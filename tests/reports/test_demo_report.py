@@ -13,6 +13,7 @@ from reports import queries
 from researchers.seed import seed_people
 from tests.factories import StaffFactory
 from tests.reports.test_views import csv_rows, page_tables
+from tests.signin import force_login_with_mfa
 from visits.seed import seed_visits
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def test_demo_quarter_report_gives_the_expected_counts_and_the_csv_agrees(client
         seed_projects()
         seed_seminars()
         seed_visits()
-        client.force_login(StaffFactory())
+        force_login_with_mfa(client, StaffFactory())
         response = client.get("/report/?quarter=2026-Q2")
         downloads = {
             slug: csv_rows(client.get(f"/report/{slug}.csv?quarter=2026-Q2")) for slug in queries.TABLES

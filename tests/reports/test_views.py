@@ -22,6 +22,7 @@ from tests.factories import (
     VisitFactory,
 )
 from tests.reports.test_queries import EXPECTED_QUERIES, make_activity
+from tests.signin import force_login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +78,7 @@ def csv_rows(response) -> list[list[str]]:
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(StaffFactory())
+    force_login_with_mfa(client, StaffFactory())
     return client
 
 
@@ -230,14 +231,14 @@ def test_report_page_query_count_is_the_same_at_one_and_many_rows(staff_client):
     make_activity(10)
     with CaptureQueriesContext(connection) as many:
         staff_client.get("/report/?quarter=2026-Q1")
-    # The signed-in user (the session comes from the cache), then the tables' own queries.
-    assert len(one) == len(many) == 1 + sum(EXPECTED_QUERIES.values())
+    # The signed-in user (the session comes from the cache), the staff MFA check, then the tables'.
+    assert len(one) == len(many) == 2 + sum(EXPECTED_QUERIES.values())
 
 
 def test_nav_shows_the_report_to_staff_only(client):
     client.force_login(UserFactory())
     assert 'href="/report/"' not in client.get("/visits/").content.decode()
-    client.force_login(StaffFactory())
+    force_login_with_mfa(client, StaffFactory())
     assert 'href="/report/"' in client.get("/visits/").content.decode()
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.utils import translation
 
 from tests.factories import StaffFactory
+from tests.signin import force_login_with_mfa
 
 
 @pytest.fixture
@@ -12,7 +13,7 @@ def staff_with_totp(db):
 
 @pytest.fixture
 def admin_client(client, staff_with_totp):
-    client.force_login(staff_with_totp)
+    force_login_with_mfa(client, staff_with_totp)
     return client
 
 

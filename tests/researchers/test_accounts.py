@@ -181,12 +181,12 @@ def test_export_downloads_everything_the_hub_holds_as_json(client):
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="hub-my-data-')
     data = json.loads(response.content)
-    assert data["account"]["email_addresses"] == [
-        {"email": "me@example.org", "verified": True, "primary": True}
+    assert data["researchers"]["email_addresses"] == [
+        {"id": user.emailaddress_set.get().pk, "email": "me@example.org", "verified": True, "primary": True}
     ]
-    assert data["researcher"]["name"] == "Me Myself"
-    assert data["researcher"]["email"] == "me@example.org"
-    assert [row["id"] for row in data["related"]["events.eventspeaker:speaker_links"]] == [talk.pk]
+    assert data["researchers"]["researcher"][0]["name"] == "Me Myself"
+    assert data["researchers"]["researcher"][0]["email"] == "me@example.org"
+    assert [row["id"] for row in data["events"]["talks"]] == [talk.pk]
     assert "password" not in json.dumps(data)
 
 

@@ -29,7 +29,7 @@ def test_staff_without_totp_cannot_open_any_admin_page(client):
     for url in ["/admin/", "/admin/researchers/researcher/", "/admin/researchers/researcher/autocomplete/"]:
         response = client.get(url)
         assert response.status_code == 302, url
-        assert response["Location"] == "/accounts/2fa/totp/activate/"
+        assert response["Location"] == "/accounts/2fa/totp/activate/?next=" + url.replace("/", "%2F")
     assert [str(m) for m in get_messages(response.wsgi_request)][-1] == (
         "Staff must use two-factor authentication. Set up an authenticator app to open the admin."
     )
@@ -38,12 +38,10 @@ def test_staff_without_totp_cannot_open_any_admin_page(client):
 def test_staff_who_sets_up_totp_can_open_the_admin(client):
     staff = StaffFactory(totp=False)
     client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD})
-    assert client.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
+    setup_url = client.get("/admin/")["Location"]
+    assert setup_url == "/accounts/2fa/totp/activate/?next=%2Fadmin%2F"
 
-    setup = client.get("/accounts/2fa/totp/activate/")
-    if setup.status_code == 302:  # allauth asks for the password again before adding a factor
-        client.post(setup["Location"], {"password": PASSWORD})
-        setup = client.get("/accounts/2fa/totp/activate/")
+    setup = client.get(setup_url)  # just signed in with the password: not asked for it again
     assert setup.status_code == 200
     secret = client.session[SECRET_SESSION_KEY]
     wrong = client.post(
@@ -52,6 +50,7 @@ def test_staff_who_sets_up_totp_can_open_the_admin(client):
     assert wrong.status_code == 200
     activated = client.post("/accounts/2fa/totp/activate/", {"code": current_code(secret)})
     assert activated.status_code == 302
+    assert activated["Location"] == "/accounts/2fa/recovery-codes/?next=%2Fadmin%2F"
     assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).count() == 1
     assert client.get("/admin/").status_code == 200
 

@@ -13,10 +13,12 @@ from tests.factories import (
     ProjectMemberFactory,
     ProjectPartnerFactory,
     ResearcherFactory,
+    StaffFactory,
     ThemeFactory,
     UserFactory,
     VisitFactory,
 )
+from tests.signin import force_login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -240,7 +242,7 @@ def test_researcher_detail_not_opted_in_is_404_to_the_public_but_not_to_staff_or
     assert client.get(url).status_code == 404
     client.force_login(user)
     assert client.get(url).status_code == 200
-    client.force_login(UserFactory(is_staff=True))
+    force_login_with_mfa(client, StaffFactory())
     assert client.get(url).status_code == 200
 
 

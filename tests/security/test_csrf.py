@@ -5,7 +5,7 @@ from django.test import Client
 
 from tests.factories import PASSWORD, UserFactory
 
-from .roles import ANONYMOUS, STAFF, client_for_role, clone_client
+from .roles import ANONYMOUS, STAFF, STAFF_WITHOUT_MFA, client_for_role, clone_client
 from .url_expectations import expectation_for, path_for
 from .urls import all_routes
 
@@ -25,7 +25,7 @@ CSRF_EXEMPT_BY_DESIGN = {
 }
 
 
-@pytest.mark.parametrize("role", [ANONYMOUS, STAFF])
+@pytest.mark.parametrize("role", [ANONYMOUS, STAFF_WITHOUT_MFA, STAFF])
 def test_every_post_without_a_csrf_token_is_refused(role):
     signed_in_client, _user = client_for_role(role)
     accepted = []

@@ -3,10 +3,12 @@
 The same pass checks the Content-Security-Policy of every HTML page it sees.
 """
 
+from urllib.parse import urlencode
+
 import pytest
 
 from .csp import csp_problems
-from .roles import ROLES, client_for_role, clone_client
+from .roles import ROLES, STAFF_WITHOUT_MFA, client_for_role, clone_client, current_cast
 from .url_expectations import EXPECTATIONS, expectation_for, path_for
 from .urls import all_routes
 
@@ -50,24 +52,53 @@ def test_permission_matrix_every_url_answers_each_role_as_declared(role):
     assert csp_failures == [], "Content-Security-Policy problems:\n" + "\n".join(csp_failures)
 
 
-def test_the_people_a_row_belongs_to_get_what_the_matrix_refuses_to_others(client):
-    """The controls for the matrix's 404s: the stay's visitor and host, and the project's lead,
-    open the pages that the matrix's fresh users (never these people) are refused."""
-    from django.test import Client
+def test_staff_without_mfa_are_declared_exactly_as_an_ordinary_signed_in_person_outside_the_admin():
+    """The rule in the table: away from the admin (which sends them to set-up) and the pages that
+    look at how recently one signed in, staff without MFA get what any signed-in person gets; the
+    matrix then checks every one of these answers for real."""
+    recent_sign_in = {
+        "accounts/2fa/totp/activate/",
+        "accounts/2fa/recovery-codes/generate/",
+        "profile/delete/",
+    }
+    differ = [
+        route
+        for route in all_routes()
+        if not route.startswith("admin/")
+        and route not in recent_sign_in
+        and (expect := expectation_for(route)) is not None
+        and expect.staff_without_mfa != expect.user
+    ]
+    assert differ == []
 
-    from tests.factories import ProjectOutputFactory, UserFactory, VisitFactory
 
-    visit = VisitFactory()
-    for person in (visit.researcher.user, visit.host.user):
-        own = Client()
-        own.force_login(person)
-        assert own.get(f"/visits/{visit.pk}/").status_code == 200
-        assert own.get(f"/visits/{visit.pk}/stay.ics").status_code == 200
-    output = ProjectOutputFactory()
-    project = output.project
-    lead = project.lead
-    lead.user = UserFactory()
-    lead.save()
-    client.force_login(lead.user)
-    for path in ["edit/", "edit/members/", "edit/outputs/", f"edit/outputs/{output.pk}/"]:
-        assert client.get(f"/projects/{project.slug}/{path}").status_code == 200, path
+def test_the_admin_sends_staff_without_mfa_to_the_authenticator_set_up_and_back():
+    """Every admin page a staff member without an authenticator opens leads to the set-up, which
+    then returns them to that page (their 302 in the matrix is this, not the sign-in)."""
+    client, _user = client_for_role(STAFF_WITHOUT_MFA)
+    wrong = []
+    for route in all_routes():
+        expect = expectation_for(route)
+        if not route.startswith("admin/") or route == "admin/logout/" or expect is None:
+            continue
+        path = path_for(route, expect)
+        response = clone_client(client).get(path)
+        wanted = "/accounts/2fa/totp/activate/?" + urlencode({"next": path})
+        if response.status_code != 302 or response["Location"] != wanted:
+            wrong.append(f"{path}: {response.status_code} {response.get('Location', '')}")
+    assert wrong == []
+
+
+def test_the_matrix_roles_are_the_people_the_builders_rows_belong_to():
+    """The cast owns the rows: the lead leads the projects, the visitor and host are in the stays,
+    the registrant holds a seat at the events."""
+    from events.models import Registration
+    from projects.models import Project
+    from visits.models import Visit
+
+    cast = current_cast()
+    for route in ["projects/<slug:slug>/edit/", "visits/<int:pk>/", "events/<slug:slug>/event.ics"]:
+        path_for(route, expectation_for(route))
+    assert list(Project.objects.values_list("lead", flat=True)) == [cast.lead.pk]
+    assert list(Visit.objects.values_list("researcher", "host")) == [(cast.visitor.pk, cast.host.pk)]
+    assert list(Registration.objects.values_list("user", "status")) == [(cast.registrant.pk, "confirmed")]

@@ -4,18 +4,26 @@ The permission matrix (test_permission_matrix.py) walks the URL resolver, so a n
 forgotten: a pattern with no line here fails the test with the line to add. Keys are the pattern
 exactly as the resolver shows it (prefixes joined), e.g. "events/<slug:slug>/".
 
-A line is an `Expect` with one status per role (anonymous, user, researcher, host, staff), usually
-built with one of the helpers below:
+A line is an `Expect` with one status per role (roles.ROLES: anonymous, user, researcher,
+registrant, visitor, host, lead, staff_without_mfa, staff), built with one of the helpers below:
 
-    "partners/":                 public(),
-    "events/<slug:slug>/":       public(url=lambda route: f"/events/{EventFactory().slug}/"),
-    "visits/new/":               signed_in(),                 # anonymous -> 302 to sign in
-    "visits/<int:pk>/endorse/":  Expect(302, 403, 403, 200, 200, url=...),
+    "partners/":             public(),
+    "events/<slug:slug>/":   public(url=lambda route: f"/events/{EventFactory().slug}/"),
+    "visits/new/":           signed_in(),                   # anonymous -> 302 to sign in
+    "report/":               staff_rights(),                # staff with MFA 200, signed in 403
+    "visits/<int:pk>/":      for_roles(VISITOR, HOST, STAFF, url=_visit_url),  # others 404
+    "admin/login/":          answers(anonymous=302, signed_in=403, staff_without_mfa=302, staff=302),
+
+Staff without two-factor authentication are ordinary signed-in people on the site's pages (so
+`staff_rights()` and `for_roles(..., STAFF)` give them what other people get), and the admin sends
+them to set up an authenticator (`staff_only()` gives them `others`, a 302).
 
 `url` builds a real path for a pattern with parameters (it gets the route and may create rows with
-the factories); without it the route itself is the path. Admin URLs are matched by the rules in
-ADMIN_RULES (changelist, add, change, ... of every registered model), so registering a model in
-the admin needs no new line here, only, if the table has no row yet, an entry in ADMIN_OBJECTS.
+the factories); without it the route itself is the path. Rows that belong to someone belong to the
+cast (`roles.current_cast()`): the registrant, visitor, host and lead roles are those people.
+Admin URLs are matched by the rules in ADMIN_RULES (changelist, add, change, ... of every
+registered model), so registering a model in the admin needs no new line here, only, if the table
+has no row yet, an entry in ADMIN_OBJECTS.
 """
 
 import datetime as dt
@@ -35,17 +43,35 @@ from django.contrib.sites.models import Site
 
 from tests.factories import UserFactory
 
-from .roles import ANONYMOUS, HOST, RESEARCHER, ROLES, STAFF, USER, make_staff_with_totp
+from .roles import (
+    ANONYMOUS,
+    HOST,
+    LEAD,
+    REGISTRANT,
+    RESEARCHER,
+    ROLES,
+    SIGNED_IN_ROLES,
+    STAFF,
+    STAFF_WITHOUT_MFA,
+    USER,
+    VISITOR,
+    current_cast,
+    make_staff_with_totp,
+)
 
 UrlBuilder = Callable[[str], str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Expect:
     anonymous: int
     user: int
     researcher: int
+    registrant: int
+    visitor: int
     host: int
+    lead: int
+    staff_without_mfa: int
     staff: int
     url: UrlBuilder | None = None
     # Why a POST without a CSRF token is acceptable here (empty: it must be refused with 403).
@@ -55,24 +81,46 @@ class Expect:
         return getattr(self, role)
 
 
+def answers(*, anonymous: int, signed_in: int, url=None, csrf_exempt: str = "", **by_role: int) -> Expect:
+    """The general form: `anonymous` for visitors not signed in, `signed_in` for every signed-in
+    role except those named (`host=200`, `staff=200`, ...)."""
+    unknown = set(by_role) - set(SIGNED_IN_ROLES)
+    assert not unknown, f"no such role: {sorted(unknown)}"
+    statuses = {role: by_role.get(role, signed_in) for role in SIGNED_IN_ROLES}
+    return Expect(anonymous=anonymous, **statuses, url=url, csrf_exempt=csrf_exempt)
+
+
 def public(status: int = 200, **kwargs) -> Expect:
     """The same answer for everyone."""
-    return Expect(status, status, status, status, status, **kwargs)
+    return answers(anonymous=status, signed_in=status, **kwargs)
 
 
 def signed_in(status: int = 200, *, anonymous: int = 302, **kwargs) -> Expect:
     """Any signed-in person; anonymous visitors are sent to sign in."""
-    return Expect(anonymous, status, status, status, status, **kwargs)
+    return answers(anonymous=anonymous, signed_in=status, **kwargs)
 
 
 def anonymous_only(status: int = 200, *, signed_in: int = 302, **kwargs) -> Expect:
     """Pages for visitors who are not signed in (sign-up, sign-in); others are redirected."""
-    return Expect(status, signed_in, signed_in, signed_in, signed_in, **kwargs)
+    return answers(anonymous=status, signed_in=signed_in, **kwargs)
 
 
 def staff_only(status: int = 200, *, others: int = 302, **kwargs) -> Expect:
-    """The admin: staff only; everyone else is sent to (or told to use) the staff sign-in."""
-    return Expect(others, others, others, others, status, **kwargs)
+    """The admin: staff with MFA only; everyone else is sent to (or told to use) the staff
+    sign-in, and staff without MFA to the authenticator set-up (a 302 too)."""
+    return answers(anonymous=others, signed_in=others, staff=status, **kwargs)
+
+
+def staff_rights(status: int = 200, *, anonymous: int = 302, others: int = 403, **kwargs) -> Expect:
+    """The site's staff pages: staff with MFA; anonymous visitors are sent to sign in, every other
+    signed-in person (staff without MFA too) is refused."""
+    return answers(anonymous=anonymous, signed_in=others, staff=status, **kwargs)
+
+
+def for_roles(*roles: str, status: int = 200, anonymous: int = 302, others: int = 404, **kwargs) -> Expect:
+    """Only the people a row belongs to (and staff, if named) get `status`; other signed-in people
+    get `others` ("not found", so a private row's name does not leak)."""
+    return answers(anonymous=anonymous, signed_in=others, **dict.fromkeys(roles, status), **kwargs)
 
 
 # --- URL builders for patterns with parameters ---------------------------------------------
@@ -96,8 +144,8 @@ def _view_on_site_url(route: str) -> str:
 
 
 # The site's own objects. Each builder makes the row that shows the rule of its line: a draft for
-# "drafts are 404 to the public", a stay of someone else's for "only the visitor, host and staff".
-# The roles' users are fresh, so they are never the lead, visitor or host of these rows.
+# "drafts are 404 to the public", a stay for "only the visitor, host and staff". Rows that belong to
+# someone belong to the cast, so the registrant, visitor, host and lead roles are those people.
 
 
 def _event_draft_url(route: str) -> str:
@@ -141,14 +189,14 @@ def _researcher_unlisted_url(route: str) -> str:
 def _project_private_url(route: str) -> str:
     from tests.factories import ProjectFactory
 
-    return f"/projects/{ProjectFactory(is_public=False).slug}/"
+    return f"/projects/{ProjectFactory(is_public=False, lead=current_cast().lead).slug}/"
 
 
 def _project_edit_url(route: str) -> str:
-    """A public project's edit pages: only its lead (not a matrix role) and staff may open them."""
-    from tests.factories import ProjectMemberFactory, ProjectOutputFactory
+    """A public project's edit pages: only its lead (the cast's) and staff may open them."""
+    from tests.factories import ProjectFactory, ProjectMemberFactory, ProjectOutputFactory
 
-    member = ProjectMemberFactory()
+    member = ProjectMemberFactory(project=ProjectFactory(lead=current_cast().lead))
     output = ProjectOutputFactory(project=member.project)
     pk = output.pk if "outputs/<int:pk>" in route else member.pk
     return "/" + route.replace("<slug:slug>", member.project.slug).replace("<int:pk>", str(pk))
@@ -161,11 +209,14 @@ def _theme_url(route: str) -> str:
 
 
 def _visit_url(route: str) -> str:
-    """An approved stay needing a visa letter, of a visitor and host who are not matrix roles."""
+    """An approved stay needing a visa letter, of the cast's visitor and host."""
     from tests.factories import VisitFactory
     from visits.models import Visit
 
-    visit = VisitFactory(status=Visit.Status.APPROVED, needs_visa_letter=True)
+    cast = current_cast()
+    visit = VisitFactory(
+        status=Visit.Status.APPROVED, needs_visa_letter=True, researcher=cast.visitor, host=cast.host
+    )
     return "/" + route.replace("<int:pk>", str(visit.pk))
 
 
@@ -176,10 +227,18 @@ def _endorse_url(route: str) -> str:
     return f"/visits/endorse/{visit_endorsement_token(VisitFactory())}/"
 
 
-def _event_route(route: str) -> str:
-    from tests.factories import EventFactory
+def _registered_event():
+    """A published event with the cast's registrant in a confirmed seat."""
+    from tests.factories import EventFactory, RegistrationFactory
 
-    return "/" + route.replace("<slug:slug>", EventFactory().slug)
+    registrant = current_cast().registrant
+    event = EventFactory()
+    RegistrationFactory(event=event, user=registrant, email=registrant.email)
+    return event
+
+
+def _event_route(route: str) -> str:
+    return "/" + route.replace("<slug:slug>", _registered_event().slug)
 
 
 def _registration_token_url(salt_name: str) -> UrlBuilder:
@@ -209,9 +268,8 @@ def _personal_calendar_url(route: str) -> str:
 
 
 def _my_registration_url(route: str) -> str:
-    from tests.factories import RegistrationFactory
-
-    return "/" + route.replace("<int:pk>", str(RegistrationFactory().pk))
+    registration = _registered_event().registrations.get()
+    return "/" + route.replace("<int:pk>", str(registration.pk))
 
 
 EXPECTATIONS: dict[str, Expect] = {
@@ -242,12 +300,14 @@ EXPECTATIONS: dict[str, Expect] = {
     "accounts/2fa/authenticate/": public(302),
     # The MFA pages: only staff have an authenticator (TOTP, no recovery codes) in the matrix; the
     # pages that change it first ask to re-authenticate (302).
-    "accounts/2fa/reauthenticate/": Expect(302, 302, 302, 302, 200),
-    "accounts/2fa/totp/activate/": signed_in(302),
-    "accounts/2fa/totp/deactivate/": Expect(302, 404, 404, 404, 302),
-    "accounts/2fa/recovery-codes/": Expect(302, 404, 404, 404, 404),
-    "accounts/2fa/recovery-codes/generate/": signed_in(302),
-    "accounts/2fa/recovery-codes/download/": Expect(302, 404, 404, 404, 404),
+    # pages that change it first ask to re-authenticate (302), unless the person has just signed in
+    # with the password as staff have here (a sign-in counts as recent; researchers/adapters.py).
+    "accounts/2fa/reauthenticate/": for_roles(STAFF, others=302),
+    "accounts/2fa/totp/activate/": for_roles(STAFF_WITHOUT_MFA, others=302),
+    "accounts/2fa/totp/deactivate/": for_roles(STAFF),
+    "accounts/2fa/recovery-codes/": signed_in(404),
+    "accounts/2fa/recovery-codes/generate/": for_roles(STAFF, STAFF_WITHOUT_MFA, others=302),
+    "accounts/2fa/recovery-codes/download/": signed_in(404),
     "accounts/3rdparty/login/cancelled/": public(),
     "accounts/3rdparty/login/error/": public(401),
     "accounts/3rdparty/signup/": public(302),
@@ -262,9 +322,9 @@ EXPECTATIONS: dict[str, Expect] = {
     # events: drafts are for staff only; a private series likewise.
     "events/": public(),
     "events/feed.atom": public(),
-    "events/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_event_draft_url),
+    "events/<slug:slug>/": for_roles(STAFF, anonymous=404, url=_event_draft_url),
     "series/": public(),
-    "series/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_series_private_url),
+    "series/<slug:slug>/": for_roles(STAFF, anonymous=404, url=_series_private_url),
     # Registration and calendar feeds (issue 5).
     "events/calendar.ics": public(),
     "events/<slug:slug>/event.ics": public(url=_event_route),
@@ -291,28 +351,25 @@ EXPECTATIONS: dict[str, Expect] = {
     ),
     # researchers: prospective partners and unlisted researchers are 404 except to staff (and self).
     "partners/": public(),
-    "partners/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_partner_prospective_url),
+    "partners/<slug:slug>/": for_roles(STAFF, anonymous=404, url=_partner_prospective_url),
     "researchers/": public(),
-    "researchers/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_researcher_unlisted_url),
+    "researchers/<slug:slug>/": for_roles(STAFF, anonymous=404, url=_researcher_unlisted_url),
     "profile/": signed_in(),
     "profile/my-data.json": signed_in(),
-    # Deleting the account always asks to re-authenticate first.
-    "profile/delete/": signed_in(302),
+    # Deleting the account asks to re-authenticate first, unless the person just signed in with
+    # the password (both kinds of staff here).
+    "profile/delete/": for_roles(STAFF, STAFF_WITHOUT_MFA, others=302),
     # projects: private ones only for members and staff; edit pages only for the lead and staff,
     # and "not found" for everyone else, so a private project's name does not leak.
     "projects/": public(),
-    "projects/<slug:slug>/": Expect(404, 404, 404, 404, 200, url=_project_private_url),
-    "projects/<slug:slug>/edit/": Expect(302, 404, 404, 404, 200, url=_project_edit_url),
-    "projects/<slug:slug>/edit/members/": Expect(302, 404, 404, 404, 200, url=_project_edit_url),
-    "projects/<slug:slug>/edit/members/<int:pk>/": Expect(302, 405, 405, 405, 405, url=_project_edit_url),
-    "projects/<slug:slug>/edit/members/<int:pk>/remove/": Expect(
-        302, 405, 405, 405, 405, url=_project_edit_url
-    ),
-    "projects/<slug:slug>/edit/outputs/": Expect(302, 404, 404, 404, 200, url=_project_edit_url),
-    "projects/<slug:slug>/edit/outputs/<int:pk>/": Expect(302, 404, 404, 404, 200, url=_project_edit_url),
-    "projects/<slug:slug>/edit/outputs/<int:pk>/delete/": Expect(
-        302, 404, 404, 404, 200, url=_project_edit_url
-    ),
+    "projects/<slug:slug>/": for_roles(LEAD, STAFF, anonymous=404, url=_project_private_url),
+    "projects/<slug:slug>/edit/": for_roles(LEAD, STAFF, url=_project_edit_url),
+    "projects/<slug:slug>/edit/members/": for_roles(LEAD, STAFF, url=_project_edit_url),
+    "projects/<slug:slug>/edit/members/<int:pk>/": signed_in(405, url=_project_edit_url),  # POST only
+    "projects/<slug:slug>/edit/members/<int:pk>/remove/": signed_in(405, url=_project_edit_url),
+    "projects/<slug:slug>/edit/outputs/": for_roles(LEAD, STAFF, url=_project_edit_url),
+    "projects/<slug:slug>/edit/outputs/<int:pk>/": for_roles(LEAD, STAFF, url=_project_edit_url),
+    "projects/<slug:slug>/edit/outputs/<int:pk>/delete/": for_roles(LEAD, STAFF, url=_project_edit_url),
     "themes/": public(),
     "themes/<slug:slug>/": public(url=_theme_url),
     # visits: a stay is seen by its visitor, its host and staff only; the rest get "not found".
@@ -320,19 +377,19 @@ EXPECTATIONS: dict[str, Expect] = {
     "visits/new/": signed_in(),
     "visits/availability.json": signed_in(400),  # without dates: a clear error in JSON
     "visits/here/": public(),
-    "visits/occupancy/": Expect(302, 403, 403, 403, 200),
-    "visits/arrivals.ics": Expect(302, 403, 403, 403, 200),
+    "visits/occupancy/": staff_rights(),
+    "visits/arrivals.ics": staff_rights(),
     "visits/arrivals/token/": public(405),  # POST only
     "visits/endorse/<str:token>/": public(url=_endorse_url),  # the signed link is the proof
-    "visits/<int:pk>/": Expect(302, 404, 404, 404, 200, url=_visit_url),
-    "visits/<int:pk>/withdraw/": Expect(302, 405, 405, 405, 405, url=_visit_url),  # POST only
-    "visits/<int:pk>/extend/": Expect(302, 404, 404, 404, 404, url=_visit_url),  # the visitor only
-    "visits/<int:pk>/letter/": Expect(302, 404, 404, 404, 200, url=_visit_url),
-    "visits/<int:pk>/letter.pdf": Expect(302, 404, 404, 404, 200, url=_visit_url),  # as the print page
-    "visits/<int:pk>/stay.ics": Expect(302, 404, 404, 404, 200, url=_visit_url),
+    "visits/<int:pk>/": for_roles(VISITOR, HOST, STAFF, url=_visit_url),
+    "visits/<int:pk>/withdraw/": signed_in(405, url=_visit_url),  # POST only
+    "visits/<int:pk>/extend/": for_roles(VISITOR, url=_visit_url),  # the visitor only
+    "visits/<int:pk>/letter/": for_roles(VISITOR, STAFF, url=_visit_url),  # not even the host
+    "visits/<int:pk>/letter.pdf": for_roles(VISITOR, STAFF, url=_visit_url),  # as the print page
+    "visits/<int:pk>/stay.ics": for_roles(VISITOR, HOST, STAFF, url=_visit_url),
     # The activity report (reports): staff only; anonymous -> sign in, signed-in non-staff -> 403.
-    "report/": Expect(302, 403, 403, 403, 200),
-    "report/<slug:table>.csv": Expect(302, 403, 403, 403, 200, url=lambda route: "/report/attendance.csv"),
+    "report/": staff_rights(),
+    "report/<slug:table>.csv": staff_rights(url=lambda route: "/report/attendance.csv"),
 }
 
 
@@ -444,7 +501,7 @@ ADMIN_RULES: list[tuple[str, Expect]] = [
     (r"^admin/$", staff_only()),
     # Staff sign in through allauth (and its MFA): the admin's own form only redirects there, and
     # refuses a signed-in person who is not staff.
-    (r"^admin/login/$", Expect(302, 403, 403, 403, 302)),
+    (r"^admin/login/$", answers(anonymous=302, signed_in=403, staff_without_mfa=302, staff=302)),
     (r"^admin/logout/$", staff_only(405)),  # POST only
     (r"^admin/password_change/(done/)?$", staff_only()),
     (r"^admin/autocomplete/$", staff_only(403, others=302)),
@@ -501,5 +558,20 @@ def _event_invite_url(route: str) -> str:
 EXPECTATIONS["admin/events/event/<int:pk>/invite/"] = staff_only(url=_event_invite_url)
 
 
-__all__ = ["ADMIN_OBJECTS", "ADMIN_RULES", "EXPECTATIONS", "ROLES", "Expect", "expectation_for", "path_for"]
-assert (ANONYMOUS, USER, RESEARCHER, HOST, STAFF) == ROLES  # the field order of Expect
+__all__ = [
+    "ADMIN_OBJECTS",
+    "ADMIN_RULES",
+    "EXPECTATIONS",
+    "ROLES",
+    "Expect",
+    "answers",
+    "expectation_for",
+    "for_roles",
+    "path_for",
+    "public",
+    "signed_in",
+    "staff_only",
+    "staff_rights",
+]
+assert (ANONYMOUS, USER, RESEARCHER, REGISTRANT, VISITOR, HOST, LEAD, STAFF_WITHOUT_MFA, STAFF) == ROLES
+assert tuple(field for field in Expect.__dataclass_fields__ if field not in ("url", "csrf_exempt")) == ROLES

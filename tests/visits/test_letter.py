@@ -11,6 +11,7 @@ from django.utils.html import strip_tags
 from pypdf import PdfReader
 
 from tests.factories import InstitutionFactory, MemberFactory, UserFactory, VisitFactory, VisitorFactory
+from tests.signin import force_login_with_mfa
 from visits.models import Visit
 
 from .conftest import days
@@ -166,7 +167,7 @@ def test_the_letter_and_its_pdf_open_to_the_visitor_and_staff_only(client, lette
         response = client.get(url)
         assert (response.status_code, response["Location"]) == (302, f"/accounts/login/?next={url}")
         for user, status in expected:
-            client.force_login(user)
+            force_login_with_mfa(client, user)
             assert client.get(url).status_code == status, (name, user, status)
 
 
@@ -178,7 +179,7 @@ def test_no_letter_or_pdf_for_a_stay_that_did_not_ask_or_is_not_approved(client,
     )
     for visit in (without, pending, declined):
         for user in (visit.researcher.user, staff):
-            client.force_login(user)
+            force_login_with_mfa(client, user)
             for name in LETTER_URLS:
                 assert client.get(reverse(name, args=[visit.pk])).status_code == 404, (name, visit.status)
 
@@ -186,7 +187,7 @@ def test_no_letter_or_pdf_for_a_stay_that_did_not_ask_or_is_not_approved(client,
 def test_the_stay_page_and_the_print_page_link_the_pdf_for_those_it_opens_to(client, letter_visit, staff):
     pdf_url = reverse("visits:letter_pdf", args=[letter_visit.pk])
     for user in (letter_visit.researcher.user, staff):
-        client.force_login(user)
+        force_login_with_mfa(client, user)
         assert (
             f'href="{pdf_url}"'
             in client.get(reverse("visits:detail", args=[letter_visit.pk])).content.decode()

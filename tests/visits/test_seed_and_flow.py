@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tests.factories import MemberFactory, StaffFactory, UserFactory, WorkspaceFactory
+from tests.signin import force_login_with_mfa
 from visits.models import DeskAllocation, Visit, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,7 @@ def test_a_visitor_registers_the_host_endorses_from_the_mail_and_staff_approve(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(link, {"answer": "endorse", "note": "Welcome"})
     staff = StaffFactory()
-    client.force_login(staff)
+    force_login_with_mfa(client, staff)
     visit = Visit.objects.get()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

@@ -441,7 +441,9 @@ def test_every_staff_decision_on_a_stay_refuses_anyone_but_staff(decision, today
     for by in (None, visit.researcher.user, visit.host.user):
         with pytest.raises(ValidationError) as error:
             STAFF_DECISIONS[decision](visit, by)
-        assert messages_of(error) == ["Only the hub staff can decide this."]
+        assert messages_of(error) == [
+            "Only the hub staff, signed in with two-factor authentication, can decide this."
+        ]
     visit.refresh_from_db()
     assert (visit.status, visit.history.count()) == (Visit.Status.ENDORSED, 0)
 
@@ -456,7 +458,9 @@ def test_staff_decisions_on_an_extension_refuse_anyone_but_staff(decision, appro
     for by in (None, visit.researcher.user):
         with pytest.raises(ValidationError) as error:
             action(extension=extension, by=by)
-        assert messages_of(error) == ["Only the hub staff can decide this."]
+        assert messages_of(error) == [
+            "Only the hub staff, signed in with two-factor authentication, can decide this."
+        ]
     extension.refresh_from_db()
     assert extension.status == Extension.Status.REQUESTED
 

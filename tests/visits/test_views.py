@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from hubsite.access import note_session
 from hubsite.models import OutboxMessage
 from researchers.models import Researcher
 from tests.factories import (
@@ -16,6 +17,7 @@ from tests.factories import (
     VisitorFactory,
     WorkspaceFactory,
 )
+from tests.signin import force_login_with_mfa
 from visits import services
 from visits.models import ArrivalsFeedToken, Extension, Visit
 
@@ -330,9 +332,11 @@ def test_availability_json_lists_free_desks_per_day(client, approved, today, wor
 def test_a_stay_is_visible_to_the_visitor_the_host_and_staff_only(client, staff):
     visit = VisitFactory()
     url = reverse("visits:detail", args=[visit.pk])
-    for user in (visit.researcher.user, visit.host.user, staff):
+    for user in (visit.researcher.user, visit.host.user):
         client.force_login(user)
         assert client.get(url).status_code == 200
+    force_login_with_mfa(client, staff)
+    assert client.get(url).status_code == 200
     client.force_login(UserFactory())
     assert client.get(url).status_code == 404
     client.force_login(MemberFactory().user)
@@ -395,7 +399,7 @@ def test_letter_page_prints_the_invitation_for_the_visitor(client, approved, tod
     assert "MARTIN LOUIS" in page and "France" in page
     assert f"{visit.first_day:%-d %B %Y} to {visit.last_day:%-d %B %Y}" in page
     assert 'class="signature"' in page
-    client.force_login(staff)
+    force_login_with_mfa(client, staff)
     assert client.get(reverse("visits:letter", args=[visit.pk])).status_code == 200
     client.force_login(visit.host.user)
     assert client.get(reverse("visits:letter", args=[visit.pk])).status_code == 404
@@ -433,7 +437,7 @@ def test_occupancy_chart_shows_the_desk_days_of_approved_stays(client, approved,
     approved(**days(today, 0, 3))
     approved(**days(today, 1, 3))
     VisitFactory(**days(today, 0, 3))  # submitted: holds no desk
-    client.force_login(staff)
+    force_login_with_mfa(client, staff)
     response = client.get(reverse("visits:occupancy"))
     bars = response.context["chart"].bars
     assert len(bars) == 90
@@ -452,8 +456,8 @@ def test_occupancy_query_count_is_the_same_for_one_and_many_stays(
 ):
     for n in range(count):
         approved(**days(today, n * 5, 3))
-    client.force_login(staff)
-    with django_assert_num_queries(6):
+    force_login_with_mfa(client, staff)
+    with django_assert_num_queries(7):  # including the staff MFA check
         assert client.get(reverse("visits:occupancy")).status_code == 200
 
 
@@ -496,7 +500,7 @@ def test_arrivals_feed_for_staff_by_session_and_by_token(client, approved, staff
     assert client.get(url).status_code == 302
     client.force_login(MemberFactory().user)
     assert client.get(url).status_code == 403
-    client.force_login(staff)
+    force_login_with_mfa(client, staff)
     response = client.get(url)
     body = response.content.decode()
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
@@ -511,6 +515,8 @@ def test_arrivals_feed_for_staff_by_session_and_by_token(client, approved, staff
 
 
 def test_a_new_arrivals_token_revokes_the_old_one(staff):
+    # As the request's user of a staff session that passed MFA with the staff member's authenticator.
+    note_session(staff, authenticators_used=staff.authenticator_set.values_list("pk", flat=True))
     old = services.arrivals_feed_token_reset(user=staff).token
     new = services.arrivals_feed_token_reset(user=staff).token
     assert old != new
