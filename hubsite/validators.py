@@ -1,5 +1,6 @@
 """Validators shared by every app."""
 
+import re
 import zoneinfo
 from functools import cache
 
@@ -50,3 +51,13 @@ def validate_orcid(value: str) -> None:
 http_url_validator = URLValidator(
     schemes=["http", "https"], message=_("Enter a web address that starts with http:// or https://.")
 )
+
+
+# The random tokens of private links (secrets.token_urlsafe) fit a 64-character column.
+_RANDOM_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_random_token(value) -> bool:
+    """Whether `value` can be one of the site's random link tokens. Lookups by token ask this
+    first, so text no column holds (a NUL byte, a megabyte) never reaches the database."""
+    return isinstance(value, str) and _RANDOM_TOKEN.fullmatch(value) is not None

@@ -146,7 +146,7 @@ class VisitAdmin(admin.ModelAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        visit = Visit.objects.select_related("seminar_event").filter(pk=object_id).first()
+        visit = self.get_object(request, object_id)  # None for an id no stay can have
         if visit is not None and visit.seminar_event_id and request.method == "GET":
             for warning in services.visit_seminar_warnings(visit.seminar_event):
                 self.message_user(request, warning, messages.WARNING)

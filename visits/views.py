@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hubsite.validators import is_random_token
 from researchers.models import Researcher, Theme
 
 from . import charts, services
@@ -277,10 +278,13 @@ def arrivals_feed(request):
     """Staff calendar of arrivals and departures: a staff session, or `?token=` for calendar apps."""
     token = request.GET.get("token", "")
     if token:
-        owner = ArrivalsFeedToken.objects.filter(
-            token=token, user__is_staff=True, user__is_active=True
-        ).first()
-        if owner is None:
+        owner = (
+            is_random_token(token)
+            and ArrivalsFeedToken.objects.filter(
+                token=token, user__is_staff=True, user__is_active=True
+            ).first()
+        )
+        if not owner:
             raise Http404
     else:
         refused = _staff_only(request)
