@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import forms as hub_forms
 from researchers.models import Theme
 
 from .models import Event, Series
@@ -37,10 +38,10 @@ class EventFilterForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language"), choices=[("", _("Any language")), *Event.Language.choices], required=False
     )
-    date_from = forms.DateField(
+    date_from = hub_forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(
+    date_to = hub_forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     when = forms.ChoiceField(label=_("When"), choices=WHEN_CHOICES, required=False)
@@ -51,19 +52,6 @@ class EventFilterForm(forms.Form):
         self.fields["theme"].empty_label = _("Any theme")
         self.fields["theme"].label_from_instance = lambda theme: theme.display_name
         self.fields["series"].label_from_instance = lambda series: series.display_title
-
-    def _clean_day(self, name: str):
-        value = self.cleaned_data.get(name)
-        # Far-off years cannot be turned into instants; they filter nothing useful anyway.
-        if value is not None and not 1900 <= value.year <= 2200:
-            raise forms.ValidationError(_("Choose a date between 1900 and 2200."))
-        return value
-
-    def clean_date_from(self):
-        return self._clean_day("date_from")
-
-    def clean_date_to(self):
-        return self._clean_day("date_to")
 
     @property
     def values(self) -> dict:

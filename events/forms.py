@@ -9,6 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import forms as hub_forms
 from hubsite.validators import validate_time_zone
 
 from .models import Event, Room, Series
@@ -17,7 +18,7 @@ from .services import Audience, event_check, invitation_parse_addresses, local_t
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class LocalDateTimeField(forms.DateTimeField):
+class LocalDateTimeField(hub_forms.DateTimeField):
     """A wall-clock time with no zone attached: the form combines it with the event's own zone."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
@@ -181,8 +182,8 @@ class CancelEventsForm(forms.Form):
 
 
 class GenerateSessionsForm(forms.Form):
-    first_date = forms.DateField(label=_("first date"), widget=forms.DateInput(attrs={"type": "date"}))
-    last_date = forms.DateField(label=_("last date"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_date = hub_forms.DateField(label=_("first date"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_date = hub_forms.DateField(label=_("last date"), widget=forms.DateInput(attrs={"type": "date"}))
     every_weeks = forms.IntegerField(label=_("every N weeks"), min_value=1, max_value=12, initial=1)
 
     def __init__(self, *args, series: Series, **kwargs):

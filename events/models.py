@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import fields
 from hubsite.validators import http_url_validator, validate_time_zone
 from researchers.models import Researcher, Theme
 
@@ -73,10 +74,10 @@ class Series(models.Model):
     description = models.TextField(
         _("description (Markdown)"), blank=True, validators=[validate_safe_markdown]
     )
-    organisers = models.ManyToManyField(
+    organisers = fields.ManyToManyField(
         Researcher, blank=True, related_name="organised_series", verbose_name=_("organisers")
     )
-    themes = models.ManyToManyField(Theme, blank=True, related_name="series", verbose_name=_("themes"))
+    themes = fields.ManyToManyField(Theme, blank=True, related_name="series", verbose_name=_("themes"))
     default_room = models.ForeignKey(
         Room,
         null=True,
@@ -211,8 +212,8 @@ class Event(models.Model):
         error_messages={"unique": _("Another event already uses this address (slug); choose another one.")},
     )
     abstract = models.TextField(_("abstract (Markdown)"), blank=True, validators=[validate_safe_markdown])
-    start = models.DateTimeField(_("start"))
-    end = models.DateTimeField(_("end"))
+    start = fields.DateTimeField(_("start"))
+    end = fields.DateTimeField(_("end"))
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone]
     )
@@ -235,16 +236,16 @@ class Event(models.Model):
         blank=True,
         help_text=_("For online and hybrid events. Empty means no limit."),
     )
-    registration_opens = models.DateTimeField(
+    registration_opens = fields.DateTimeField(
         _("registration opens"), null=True, blank=True, help_text=_("Empty means as soon as it is published.")
     )
-    registration_closes = models.DateTimeField(
+    registration_closes = fields.DateTimeField(
         _("registration closes"), null=True, blank=True, help_text=_("Empty means at the start.")
     )
     language = models.CharField(
         _("language of the talk"), max_length=10, choices=Language.choices, default="en"
     )
-    themes = models.ManyToManyField(Theme, blank=True, related_name="events", verbose_name=_("themes"))
+    themes = fields.ManyToManyField(Theme, blank=True, related_name="events", verbose_name=_("themes"))
     speakers_tba = models.BooleanField(_("speakers to be announced"), default=False)
     recording_url = models.URLField(_("recording link"), blank=True, validators=[http_url_validator])
     slides_url = models.URLField(_("slides link"), blank=True, validators=[http_url_validator])
@@ -390,11 +391,11 @@ class SeriesSubscription(models.Model):
     token = models.CharField(
         _("token"), max_length=64, unique=True, default=_subscription_token, editable=False
     )
-    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_at = fields.DateTimeField(_("requested at"), default=timezone.now)
     # Also the revision of the confirmation mail: each new request is a new message.
     confirmations_sent = models.PositiveIntegerField(_("confirmation mails sent"), default=0)
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    confirmed_at = fields.DateTimeField(_("confirmed at"), null=True, blank=True)
+    unsubscribed_at = fields.DateTimeField(_("unsubscribed at"), null=True, blank=True)
 
     objects = SeriesSubscriptionQuerySet.as_manager()
 
@@ -504,12 +505,12 @@ class Registration(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     language = models.CharField(_("language"), max_length=8, default="en")
-    hold_expires = models.DateTimeField(_("seat held until"), null=True, blank=True)
-    queued_at = models.DateTimeField(_("joined the waiting list"), null=True, blank=True)
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
-    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    hold_expires = fields.DateTimeField(_("seat held until"), null=True, blank=True)
+    queued_at = fields.DateTimeField(_("joined the waiting list"), null=True, blank=True)
+    confirmed_at = fields.DateTimeField(_("confirmed at"), null=True, blank=True)
+    promoted_at = fields.DateTimeField(_("promoted at"), null=True, blank=True)
+    cancelled_at = fields.DateTimeField(_("cancelled at"), null=True, blank=True)
+    checked_in_at = fields.DateTimeField(_("checked in at"), null=True, blank=True)
     created = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -572,7 +573,7 @@ class PersonalCalendar(models.Model):
     )
     token = models.CharField(_("token"), max_length=64, unique=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    replaced_at = models.DateTimeField(_("last replaced"), null=True, blank=True)
+    replaced_at = fields.DateTimeField(_("last replaced"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("personal calendar")

@@ -3,6 +3,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .validators import validate_calendar_date
+
 # The largest primary key a BigAutoField can hold.
 MAX_ID = 2**63 - 1
 
@@ -22,3 +24,15 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
                 )
         return super()._check_values(value)
+
+
+class DateField(forms.DateField):
+    """A date inside the site's calendar (hubsite.validators.validate_calendar_date)."""
+
+    default_validators = [validate_calendar_date]
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time whose day is inside the site's calendar."""
+
+    default_validators = [validate_calendar_date]

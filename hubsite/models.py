@@ -8,12 +8,14 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import fields
+
 
 class Heartbeat(models.Model):
     """Last time a periodic process (the Celery beat + worker pair) proved it was alive."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
-    last_seen = models.DateTimeField(_("last seen"))
+    last_seen = fields.DateTimeField(_("last seen"))
 
     class Meta:
         verbose_name = _("heartbeat")
@@ -68,10 +70,10 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     # A queued row is due from this moment; a queued row long past it lost its task (the sweep).
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    next_attempt_at = fields.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = fields.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = fields.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = fields.DateTimeField(_("failed at"), null=True, blank=True)
 
     objects = OutboxMessageQuerySet.as_manager()
 

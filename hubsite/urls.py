@@ -5,15 +5,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import health
-from .admin_actions import refuse_malformed_selections
+from .admin_input import check_admin_input
 from .pagecache import bump_after_admin_posts
 
 # Staff sign in through allauth like everyone else, so its rate limits and MFA protect the admin.
 admin.site.login = secure_admin_login(admin.site.login)
 # Changes made in the admin reach the public pages at once (hubsite/pagecache.py).
 bump_after_admin_posts(admin.site)
-# An action on ids no row can have (a crafted POST) answers with a message, not a server error.
-refuse_malformed_selections(admin.site)
+# Actions on ids no row can have, date filters outside the calendar: a message, not a server error.
+check_admin_input(admin.site)
 admin.site.site_header = settings.HUB_NAME
 admin.site.site_title = settings.HUB_NAME
 

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import fields
 from hubsite.validators import http_url_validator
 from researchers.models import Institution, Researcher, Theme
 
@@ -87,7 +88,7 @@ class Project(models.Model):
     title_ko = models.CharField(_("Korean title"), max_length=250, blank=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     summary = models.TextField(_("summary (Markdown)"), blank=True)
-    themes = models.ManyToManyField(Theme, blank=True, related_name="projects", verbose_name=_("themes"))
+    themes = fields.ManyToManyField(Theme, blank=True, related_name="projects", verbose_name=_("themes"))
     lead = models.ForeignKey(
         Researcher,
         on_delete=models.PROTECT,
@@ -96,8 +97,8 @@ class Project(models.Model):
         help_text=_("A hub member."),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED)
-    start_date = models.DateField(_("start date"), null=True, blank=True)
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_date = fields.DateField(_("start date"), null=True, blank=True)
+    end_date = fields.DateField(_("end date"), null=True, blank=True)
     is_public = models.BooleanField(
         _("public"), default=False, help_text=_("Show this project on the public pages of the hub.")
     )

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from hubsite import fields
 from hubsite.validators import http_url_validator, validate_orcid
 
 from .validators import image_extension_validator, validate_image_size, validate_safe_markdown
@@ -151,10 +152,10 @@ class Institution(models.Model):
         choices=PartnershipStatus.choices,
         default=PartnershipStatus.PROSPECTIVE,
     )
-    partnership_start = models.DateField(_("partnership start"), null=True, blank=True)
+    partnership_start = fields.DateField(_("partnership start"), null=True, blank=True)
     agreement_kind = models.CharField(_("agreement kind"), max_length=80, blank=True, help_text=_("e.g. MoU"))
-    agreement_end = models.DateField(_("agreement end"), null=True, blank=True)
-    contacts = models.ManyToManyField(
+    agreement_end = fields.DateField(_("agreement end"), null=True, blank=True)
+    contacts = fields.ManyToManyField(
         "Researcher", blank=True, related_name="contact_for", verbose_name=_("contact people")
     )
     is_public = models.BooleanField(_("public"), default=True)
@@ -237,7 +238,7 @@ class Researcher(models.Model):
     email = models.EmailField(_("e-mail"), blank=True, help_text=_("Never shown publicly."))
     website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid])
-    themes = models.ManyToManyField(Theme, blank=True, related_name="researchers", verbose_name=_("themes"))
+    themes = fields.ManyToManyField(Theme, blank=True, related_name="researchers", verbose_name=_("themes"))
     bio = models.TextField(_("bio (Markdown)"), blank=True, validators=[validate_safe_markdown])
     photo = models.ImageField(
         _("photo"),

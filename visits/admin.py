@@ -7,6 +7,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from hubsite.validators import validate_calendar_date
+
 from . import services
 from .models import Extension, Visit, VisitStatusChange, Workspace
 
@@ -57,7 +59,8 @@ class MonthFilter(admin.SimpleListFilter):
             return queryset
         try:
             first = dt.datetime.strptime(self.value(), "%Y-%m").date()
-        except ValueError:
+            validate_calendar_date(first)  # no month past the calendar's end (year 9999 + 1)
+        except (ValueError, ValidationError):
             return queryset.none()
         last = services.add_months(first, 1) - dt.timedelta(days=1)
         return queryset.overlapping(first, last)

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import forms as hub_forms
 from hubsite.forms import BoundedModelMultipleChoiceField
 from projects.models import Project, ProjectMember
 from researchers.models import Institution, Researcher, Theme
@@ -190,8 +191,8 @@ class VisitForm(forms.ModelForm):
 
 
 class AvailabilityForm(forms.Form):
-    first_day = forms.DateField(label=_("First day"))
-    last_day = forms.DateField(label=_("Last day"))
+    first_day = hub_forms.DateField(label=_("First day"))
+    last_day = hub_forms.DateField(label=_("Last day"))
 
     def clean(self):
         data = super().clean()
@@ -214,7 +215,7 @@ class HostAnswerForm(forms.Form):
 
 
 class ExtensionForm(forms.Form):
-    new_last_day = forms.DateField(label=_("New last day"), widget=DateInput())
+    new_last_day = hub_forms.DateField(label=_("New last day"), widget=DateInput())
     reason = forms.CharField(
         label=_("Why you would like to stay longer"), widget=forms.Textarea(attrs={"rows": 3})
     )

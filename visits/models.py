@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from events.models import Event
+from hubsite import fields
 from researchers.models import Institution, Researcher, Theme
 
 
@@ -164,11 +165,11 @@ class Visit(models.Model):
     institution_name = models.CharField(
         _("institution name at the time"), max_length=200, blank=True, help_text=_("Kept as it was.")
     )
-    first_day = models.DateField(_("first day"))
-    last_day = models.DateField(_("last day"))
+    first_day = fields.DateField(_("first day"))
+    last_day = fields.DateField(_("last day"))
     purpose = models.TextField(_("purpose of the stay"))
     project_summary = models.TextField(_("project summary (Markdown)"), blank=True)
-    themes = models.ManyToManyField(Theme, blank=True, related_name="visits", verbose_name=_("themes"))
+    themes = fields.ManyToManyField(Theme, blank=True, related_name="visits", verbose_name=_("themes"))
     funding = models.CharField(_("funding"), max_length=10, choices=Funding.choices, default=Funding.SELF)
     funding_note = models.CharField(_("funding details"), max_length=300, blank=True)
     needs_desk = models.BooleanField(_("needs a desk"), default=True)
@@ -320,7 +321,7 @@ class DeskAllocation(models.Model):
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="allocations")
     workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="allocations")
-    day = models.DateField(_("day"))
+    day = fields.DateField(_("day"))
 
     class Meta:
         ordering = ["day", "pk"]
@@ -348,11 +349,11 @@ class Extension(models.Model):
         DECLINED = "declined", _("Declined")
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="extensions")
-    new_last_day = models.DateField(_("new last day"))
+    new_last_day = fields.DateField(_("new last day"))
     reason = models.TextField(_("reason"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = fields.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

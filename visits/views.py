@@ -56,6 +56,15 @@ def index(request):
     )
 
 
+def _availability_errors(form: AvailabilityForm) -> list[str]:
+    """What is wrong with the dates to check: a day outside the calendar, the order, the length."""
+    errors = [str(error) for error in form.non_field_errors()]
+    for name in ("first_day", "last_day"):
+        if name in form.errors and form.data.get(name):
+            errors += [f"{form.fields[name].label}: {error}" for error in form.errors[name]]
+    return errors or [_("Give a first and a last day to check.")]
+
+
 def _availability(first_day: dt.date, last_day: dt.date) -> dict:
     days = services.desk_days_free(first_day=first_day, last_day=last_day)
     short = [day for day, free in days if free == 0]
@@ -74,9 +83,7 @@ def visit_new(request):
             if check.is_valid():
                 availability = _availability(check.cleaned_data["first_day"], check.cleaned_data["last_day"])
             else:
-                availability = {
-                    "errors": check.non_field_errors() or [_("Give a first and a last day to check.")]
-                }
+                availability = {"errors": _availability_errors(check)}
             # Re-render what was typed, without the errors of fields not filled in yet.
             initial = {
                 key: request.POST.getlist(key) if key == "themes" else value
@@ -123,8 +130,7 @@ def visit_new(request):
 def availability_json(request):
     form = AvailabilityForm(request.GET)
     if not form.is_valid():
-        errors = [str(e) for e in form.non_field_errors()] or [_("Give a first and a last day to check.")]
-        return JsonResponse({"errors": errors}, status=400)
+        return JsonResponse({"errors": _availability_errors(form)}, status=400)
     result = _availability(form.cleaned_data["first_day"], form.cleaned_data["last_day"])
     return JsonResponse(
         {

@@ -180,11 +180,23 @@ class ReadRecorder:
 
 
 _FIELD_NAME = re.compile(r"<(?:input|select|textarea|button)\b[^>]*?\sname=\"([^\"]+)\"", re.IGNORECASE)
+_LINK_QUERY = re.compile(r"href=\"[^\"?#]*\?([^\"#]+)\"")
 
 
 def form_field_names(html: str) -> set[str]:
     """The names of the form fields on a page (what a browser would post back)."""
     return {name for name in _FIELD_NAME.findall(html) if name != "csrfmiddlewaretoken"}
+
+
+def link_query_keys(html: str) -> set[str]:
+    """The query parameters of a page's own links (filters, pages, sort orders)."""
+    from html import unescape
+    from urllib.parse import parse_qsl
+
+    keys = set()
+    for query in _LINK_QUERY.findall(html):
+        keys |= {key for key, _value in parse_qsl(unescape(query), keep_blank_values=True)}
+    return keys
 
 
 def urlencoded(keys, kind: str) -> str:

@@ -215,3 +215,77 @@ def test_guest_registration_form_never_fails_on_hostile_input(some_rows, name, e
 
     event = Event.objects.public().upcoming().first()
     _post(f"/events/{event.slug}/register/", {"name": name, "email": email, "attendance": attendance})
+
+
+# --- Every form class the site has, every field, every kind of hostile value -----------------
+
+
+@pytest.fixture
+def world(db):
+    """One row of each kind the site's forms and admin pages name or offer."""
+    from types import SimpleNamespace
+
+    from events.services import personal_calendar_get
+    from tests import factories
+    from tests.security.url_expectations import ADMIN_OBJECTS
+
+    host = factories.MemberFactory()
+    visitor = factories.VisitorFactory()
+    project = factories.ProjectFactory(lead=host)
+    membership = factories.ProjectMemberFactory(project=project)
+    factories.ProjectOutputFactory(project=project)
+    factories.ProjectPartnerFactory(project=project)
+    series = factories.SeriesFactory()
+    event = factories.EventFactory(series=series)
+    factories.EventSpeakerFactory(event=event)
+    factories.RegistrationFactory(event=event)
+    factories.ThemeFactory()
+    factories.WorkspaceFactory()
+    factories.VisitFactory(researcher=visitor, host=host)
+    personal_calendar_get(user=visitor.user)
+    for label in ("visits.extension", "hubsite.outboxmessage", "events.seriessubscription"):
+        ADMIN_OBJECTS[label]()
+    staff = factories.StaffFactory()
+    return SimpleNamespace(
+        host=host, visitor=visitor, project=project, membership=membership, event=event, staff=staff
+    )
+
+
+def _all_site_forms(world):
+    from .forms_walk import site_forms
+
+    forms_found = site_forms(world)
+    assert len(forms_found) > 30
+    return forms_found
+
+
+def test_every_form_of_the_site_survives_hostile_values_in_every_field(world):
+    """Each field in turn gets each hostile value, the others a value a person would send; then
+    every field at once. `is_valid()` answers; it never raises (a server error)."""
+    from .forms_walk import plausible_data, with_value
+    from .fuzz import HOSTILE_VALUES, hostile_text
+
+    failures, tried = [], 0
+    for site_form in _all_site_forms(world):
+        blank = site_form.make(None)
+        base = plausible_data(blank)
+        cases = [
+            (name, kind, with_value(base, blank, name, hostile_text(kind)))
+            for name in blank.fields
+            for kind in HOSTILE_VALUES
+        ]
+        for kind in HOSTILE_VALUES:
+            every = base.copy()
+            for name in blank.fields:
+                every = with_value(every, blank, name, hostile_text(kind))
+            cases.append(("every field", kind, every))
+        for name, kind, data in cases:
+            tried += 1
+            try:
+                site_form.make(data).is_valid()
+            except Exception as error:  # noqa: BLE001 - any exception here is a server error
+                failures.append(
+                    f"{site_form.name} {name} <- {kind}: {type(error).__name__}: {str(error)[:150]}"
+                )
+    assert tried > 1000
+    assert failures == [], "\n".join(failures)

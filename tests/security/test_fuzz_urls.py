@@ -22,6 +22,7 @@ from .fuzz import (
     encoded,
     fill_route,
     form_field_names,
+    link_query_keys,
     route_parameters,
     urlencoded,
 )
@@ -150,8 +151,9 @@ def test_every_url_query_parameter_and_posted_field_survives_hostile_values(role
         html = page.content.decode("utf-8", "replace") if "html" in page.get("Content-Type", "") else ""
         fields = form_field_names(html)
         # Only what the view reads can reach its code (the middleware sees every key anyway): the
-        # keys it looked up, the fields of its page's forms and, if it walks all keys, common ones.
-        query_keys = recording.reads["GET"] | fields
+        # keys it looked up, the fields of its page's forms, the query keys of its own links (the
+        # admin's filters) and, if it walks all keys, common ones.
+        query_keys = recording.reads["GET"] | fields | link_query_keys(html)
         post_keys = recording.reads["POST"] | fields
         if EVERY_KEY in query_keys:
             query_keys |= COMMON_QUERY_KEYS
