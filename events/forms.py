@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hubsite import forms as hub_forms
+from hubsite import limits
 from hubsite.validators import validate_time_zone
 
 from .models import Event, Room, Series
@@ -176,7 +177,7 @@ class CancelEventsForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (shown to everyone)"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=1000,
+        max_length=limits.NOTE,
         error_messages={"required": _("Give a reason for the cancellation: attendees see it.")},
     )
 
@@ -236,7 +237,7 @@ class InvitationForm(forms.Form):
         label=_("More addresses"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=100_000,
+        max_length=limits.PASTED_ADDRESSES,
         help_text=_("One per line, or separated by commas or semicolons; “Name <address>” works too."),
     )
 

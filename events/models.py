@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from hubsite import fields
+from hubsite import fields, limits
 from hubsite.validators import http_url_validator, validate_time_zone
 from researchers.models import Researcher, Theme
 
@@ -42,12 +42,15 @@ class Room(models.Model):
     location = models.CharField(_("floor / location"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(_("seated capacity"))
     is_bookable = models.BooleanField(_("bookable"), default=True)
-    accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
+    accessibility_notes = fields.TextField(_("accessibility notes"), max_length=limits.NOTE, blank=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("room")
         verbose_name_plural = _("rooms")
+        constraints = [
+            limits.length_check("accessibility_notes", limits.NOTE),
+        ]
 
     def __str__(self):
         return self.name
@@ -71,8 +74,11 @@ class Series(models.Model):
     title = models.CharField(_("title"), max_length=200)
     title_ko = models.CharField(_("Korean title"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    description = models.TextField(
-        _("description (Markdown)"), blank=True, validators=[validate_safe_markdown]
+    description = fields.TextField(
+        _("description (Markdown)"),
+        max_length=limits.LONG_TEXT,
+        blank=True,
+        validators=[validate_safe_markdown],
     )
     organisers = fields.ManyToManyField(
         Researcher, blank=True, related_name="organised_series", verbose_name=_("organisers")
@@ -104,6 +110,9 @@ class Series(models.Model):
         ordering = ["title"]
         verbose_name = _("series")
         verbose_name_plural = _("series")
+        constraints = [
+            limits.length_check("description", limits.LONG_TEXT),
+        ]
 
     def __str__(self):
         return self.title
@@ -211,7 +220,9 @@ class Event(models.Model):
         unique=True,
         error_messages={"unique": _("Another event already uses this address (slug); choose another one.")},
     )
-    abstract = models.TextField(_("abstract (Markdown)"), blank=True, validators=[validate_safe_markdown])
+    abstract = fields.TextField(
+        _("abstract (Markdown)"), max_length=limits.LONG_TEXT, blank=True, validators=[validate_safe_markdown]
+    )
     start = fields.DateTimeField(_("start"))
     end = fields.DateTimeField(_("end"))
     time_zone = models.CharField(
@@ -220,10 +231,12 @@ class Event(models.Model):
     room = models.ForeignKey(
         Room, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("room")
     )
-    online_url = models.URLField(_("online link"), blank=True, validators=[http_url_validator])
+    online_url = models.URLField(
+        _("online link"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
     format = models.CharField(_("format"), max_length=20, choices=Format.choices, default=Format.IN_PERSON)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
+    cancellation_reason = fields.TextField(_("cancellation reason"), max_length=limits.NOTE, blank=True)
     visibility = models.CharField(
         _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -247,8 +260,12 @@ class Event(models.Model):
     )
     themes = fields.ManyToManyField(Theme, blank=True, related_name="events", verbose_name=_("themes"))
     speakers_tba = models.BooleanField(_("speakers to be announced"), default=False)
-    recording_url = models.URLField(_("recording link"), blank=True, validators=[http_url_validator])
-    slides_url = models.URLField(_("slides link"), blank=True, validators=[http_url_validator])
+    recording_url = models.URLField(
+        _("recording link"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
+    slides_url = models.URLField(
+        _("slides link"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
     calendar_uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
@@ -274,6 +291,8 @@ class Event(models.Model):
             models.Index(fields=["room", "start"]),
         ]
         constraints = [
+            limits.length_check("abstract", limits.LONG_TEXT),
+            limits.length_check("cancellation_reason", limits.NOTE),
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")),
                 name="event_end_after_start",

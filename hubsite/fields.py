@@ -8,8 +8,11 @@ names Django's class, so migrations and the database see plain Django fields.
   1900 to ten years ahead) are refused with a message, in the form field (before any `clean()`
   does date arithmetic with them) and in `full_clean()` (imports, services that validate).
 - `ManyToManyField`: ids no column can hold are "not one of the choices" (SQLite would overflow).
+- `TextField`: its max_length (hubsite.limits) is also a model validator, as a CharField's is, so
+  `full_clean()` refuses one character more on the field with Django's message.
 """
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from .forms import BoundedModelMultipleChoiceField
@@ -52,3 +55,14 @@ class ManyToManyField(models.ManyToManyField):
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.ManyToManyField", args, kwargs
+
+
+class TextField(models.TextField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.max_length is not None:
+            self.validators.append(MaxLengthValidator(self.max_length))
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.TextField", args, kwargs

@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import fields
+from . import fields, limits
 
 
 class Heartbeat(models.Model):
@@ -61,13 +61,13 @@ class OutboxMessage(models.Model):
     revision = models.PositiveBigIntegerField(_("revision"), default=0)
     language = models.CharField(_("language"), max_length=8, default="en")
     subject = models.CharField(_("subject"), max_length=300)
-    body_text = models.TextField(_("plain text"))
-    body_html = models.TextField(_("HTML"), blank=True)
+    body_text = fields.TextField(_("plain text"), max_length=limits.MAIL_PART)
+    body_html = fields.TextField(_("HTML"), max_length=limits.MAIL_PART, blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+    last_error = fields.TextField(_("last error"), max_length=limits.MAIL_ERROR, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     # A queued row is due from this moment; a queued row long past it lost its task (the sweep).
     next_attempt_at = fields.DateTimeField(_("next attempt at"), default=timezone.now)

@@ -124,6 +124,11 @@ class ImportConfirmForm(ConfirmImportForm):
     or resource that is not one of those offered, or a file that is not waiting in the import
     storage. django-import-export would take them as they are and fail with a server error."""
 
+    import_file_name = forms.CharField(widget=forms.HiddenInput(), max_length=255)
+    original_file_name = forms.CharField(widget=forms.HiddenInput(), max_length=255)
+    format = forms.CharField(widget=forms.HiddenInput(), max_length=10)
+    resource = forms.CharField(widget=forms.HiddenInput(), required=False, max_length=10)
+
     def __init__(self, *args, formats: int, resources: int, stored, **kwargs):
         super().__init__(*args, **kwargs)
         self.format_count = formats

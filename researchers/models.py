@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from hubsite import fields
+from hubsite import fields, limits
 from hubsite.validators import http_url_validator, validate_orcid
 
 from .validators import image_extension_validator, validate_image_size, validate_safe_markdown
@@ -135,7 +135,9 @@ class Institution(models.Model):
     country = CountryField(_("country"))
     city = models.CharField(_("city"), max_length=120, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.UNIVERSITY)
-    website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
+    website = models.URLField(
+        _("website"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
     logo = models.ImageField(
         _("logo"),
         upload_to="institutions/",
@@ -143,8 +145,11 @@ class Institution(models.Model):
         validators=[image_extension_validator, validate_image_size],
         help_text=_("PNG, JPEG, GIF or WebP, at most 2 MB."),
     )
-    description = models.TextField(
-        _("description (Markdown)"), blank=True, validators=[validate_safe_markdown]
+    description = fields.TextField(
+        _("description (Markdown)"),
+        max_length=limits.LONG_TEXT,
+        blank=True,
+        validators=[validate_safe_markdown],
     )
     partnership_status = models.CharField(
         _("partnership status"),
@@ -168,6 +173,9 @@ class Institution(models.Model):
         ordering = ["name"]
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
+        constraints = [
+            limits.length_check("description", limits.LONG_TEXT),
+        ]
 
     def __str__(self):
         return self.name
@@ -236,10 +244,14 @@ class Researcher(models.Model):
     )
     country = CountryField(_("country"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True, help_text=_("Never shown publicly."))
-    website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
+    website = models.URLField(
+        _("website"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid])
     themes = fields.ManyToManyField(Theme, blank=True, related_name="researchers", verbose_name=_("themes"))
-    bio = models.TextField(_("bio (Markdown)"), blank=True, validators=[validate_safe_markdown])
+    bio = fields.TextField(
+        _("bio (Markdown)"), max_length=limits.LONG_TEXT, blank=True, validators=[validate_safe_markdown]
+    )
     photo = models.ImageField(
         _("photo"),
         upload_to="researchers/",
@@ -269,6 +281,7 @@ class Researcher(models.Model):
         verbose_name = _("researcher")
         verbose_name_plural = _("researchers")
         constraints = [
+            limits.length_check("bio", limits.LONG_TEXT),
             models.UniqueConstraint(
                 Lower("email"),
                 condition=~models.Q(email=""),

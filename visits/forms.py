@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hubsite import forms as hub_forms
+from hubsite import limits
 from hubsite.forms import BoundedModelMultipleChoiceField
 from projects.models import Project, ProjectMember
 from researchers.models import Institution, Researcher, Theme
@@ -209,6 +210,7 @@ class HostAnswerForm(forms.Form):
     note = forms.CharField(
         label=_("Note (optional)"),
         required=False,
+        max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Staff and, if you decline, the visitor will read it."),
     )
@@ -217,11 +219,16 @@ class HostAnswerForm(forms.Form):
 class ExtensionForm(forms.Form):
     new_last_day = hub_forms.DateField(label=_("New last day"), widget=DateInput())
     reason = forms.CharField(
-        label=_("Why you would like to stay longer"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why you would like to stay longer"),
+        max_length=limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class WithdrawForm(forms.Form):
     note = forms.CharField(
-        label=_("Reason (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -180,9 +180,11 @@ def visit_detail(request, pk: int):
 def visit_withdraw(request, pk: int):
     visit = get_object_or_404(Visit.objects.filter(researcher__user=request.user), pk=pk)
     form = WithdrawForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():  # a reason longer than the form allows: say so, withdraw nothing
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return redirect("visits:detail", pk=pk)
     try:
-        services.visit_withdraw(visit=visit, by=request.user, note=note)
+        services.visit_withdraw(visit=visit, by=request.user, note=form.cleaned_data["note"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
