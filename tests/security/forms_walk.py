@@ -5,7 +5,7 @@ and the forms its admin builds (ModelAdmins and their inlines), each ready to be
         form.make({"title": "x"}).is_valid()
 
 A form whose constructor takes an argument the walk does not know fails with the line to add to
-FORM_ARGUMENTS. `plausible_data(form)` fills every field with a value of its kind, so one field
+form_arguments(). `plausible_data(form)` fills every field with a value of its kind, so one field
 at a time can be made hostile while the rest are as a person would send them.
 """
 
@@ -73,7 +73,7 @@ def _constructor_arguments(form_class, arguments: dict) -> dict:
             continue
         assert name in arguments, (
             f"{form_class.__module__}.{form_class.__qualname__} needs `{name}`: add a value for it to "
-            "FORM_ARGUMENTS in tests/security/forms_walk.py"
+            "form_arguments() in tests/security/forms_walk.py"
         )
         wanted[name] = arguments[name]
     return wanted
