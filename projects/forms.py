@@ -1,5 +1,5 @@
 from django import forms
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -227,7 +227,10 @@ class OutputForm(forms.ModelForm):
         self.fields["year"].widget.attrs.update({"min": OUTPUT_YEAR_MIN, "max": self.latest_year()})
         # Resolver prefixes are stripped first, so the stored length limit is checked in clean_doi;
         # what may be pasted is bounded with room for the longest prefix.
-        self.fields["doi"].validators = [MaxLengthValidator(DOI_INPUT_MAX_LENGTH)]
+        self.fields["doi"].validators = [
+            ProhibitNullCharactersValidator(),
+            MaxLengthValidator(DOI_INPUT_MAX_LENGTH),
+        ]
         self.fields["doi"].max_length = DOI_INPUT_MAX_LENGTH
         self.fields["doi"].widget.attrs["maxlength"] = str(DOI_INPUT_MAX_LENGTH)
 

@@ -289,3 +289,26 @@ def test_every_form_of_the_site_survives_hostile_values_in_every_field(world):
                 )
     assert tried > 1000
     assert failures == [], "\n".join(failures)
+
+
+def test_every_text_field_of_every_form_refuses_a_nul_byte_beside_the_field(world):
+    """Django's text fields refuse a NUL byte (PostgreSQL cannot store one) with a message on the
+    field, keeping what was typed; no field of the site may lose that (a custom to_python, say)."""
+    from django import forms
+
+    from .forms_walk import plausible_data, with_value
+
+    wrong, checked = [], 0
+    for site_form in _all_site_forms(world):
+        blank = site_form.make(None)
+        base = plausible_data(blank)
+        for name, field in blank.fields.items():
+            if not isinstance(field, forms.CharField):
+                continue
+            checked += 1
+            form = site_form.make(with_value(base, blank, name, "a\x00b"))
+            form.is_valid()
+            if "Null characters are not allowed." not in list(form.errors.get(name, [])):
+                wrong.append(f"{site_form.name} {name}: {list(form.errors.get(name, []))}")
+    assert checked >= 100
+    assert wrong == [], "\n".join(wrong)
