@@ -4,7 +4,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health
+from . import health, views
 from .admin_input import check_admin_input
 from .pagecache import bump_after_admin_posts
 
@@ -31,4 +31,4 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += static(settings.MEDIA_URL, view=views.serve_media, document_root=settings.MEDIA_ROOT)

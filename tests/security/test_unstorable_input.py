@@ -211,3 +211,14 @@ def test_the_import_confirmation_refuses_what_its_form_never_posts(admin_client,
     response = admin_client.post("/admin/researchers/institution/process_import/", data)
     assert response.status_code == 200
     assert response.context["confirm_form"].errors[field] == [message]
+
+
+def test_the_development_media_view_answers_404_for_a_name_no_file_system_holds():
+    """`make run` serves uploads with Django's static view (DEBUG); a 256-byte name made the
+    operating system refuse even to look (a 500)."""
+    from hubsite.views import serve_media
+
+    request = RequestFactory().get("/media/x")
+    for name in ("a" * 256, "photos/" + "가" * 86, "a" * 20_000):
+        with pytest.raises(Http404):
+            serve_media(request, name, document_root="/tmp")
