@@ -2,7 +2,8 @@
 
 `EventFilterForm(request.GET).filter(queryset)` narrows any Event queryset the way `/events/` does,
 `when` included (upcoming by default, `past` for the archive, newest first). A value that is
-unknown or malformed is ignored, never an error: the other filters still apply.
+unknown or malformed (a day outside the site's calendar too) is ignored, never an error: the
+other filters still apply, and the events page names the one left out beside its field.
 """
 
 import datetime as dt

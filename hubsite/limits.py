@@ -2,7 +2,7 @@
 
 One account must not be able to put megabytes into a page, a feed or another person's mailbox,
 and nobody should meet a limit while writing what the field is for. One-line fields are
-CharFields (names 200, titles 300 to 400, e-mail addresses 254, identifiers by their format);
+CharFields (names 200, titles 200 to 400, e-mail addresses 254, identifiers by their format);
 their max_length is in the model and the database enforces it. Prose is a TextField with one of
 the limits below, declared with `hubsite.fields.TextField(max_length=...)` (forms refuse one
 character more with a message, as does `full_clean()`, e.g. for imports) and guarded in the
