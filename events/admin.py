@@ -256,7 +256,7 @@ class EventAdmin(EventRegistrationAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("public page"))
     def public_link(self, obj: Event) -> str:
-        if not obj.pk:
+        if not obj.pk or not obj.slug:  # a refused form may have emptied the slug (made on save)
             return "—"
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
 

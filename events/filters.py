@@ -2,7 +2,8 @@
 
 `EventFilterForm(request.GET).filter(queryset)` narrows any Event queryset the way `/events/` does,
 `when` included (upcoming by default, `past` for the archive, newest first). A value that is
-unknown or malformed is ignored, never an error: the other filters still apply.
+unknown or malformed (a day outside the site's calendar too) is ignored, never an error: the
+other filters still apply, and the events page names the one left out beside its field.
 """
 
 import datetime as dt
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from hubsite.forms import ReaderLanguageModelChoiceField
+from hubsite import forms as hub_forms
 from researchers.models import Theme
 
 from .models import Event, Series
@@ -23,10 +24,10 @@ class EventFilterForm(forms.Form):
     WHEN_CHOICES = [("", _("Upcoming")), ("past", _("Past (archive)"))]
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    series = ReaderLanguageModelChoiceField(
+    series = hub_forms.ReaderLanguageModelChoiceField(
         label=_("Series"), queryset=Series.objects.public(), to_field_name="slug", required=False
     )
-    theme = ReaderLanguageModelChoiceField(
+    theme = hub_forms.ReaderLanguageModelChoiceField(
         label=_("Theme"), queryset=Theme.objects.all(), to_field_name="slug", required=False
     )
     kind = forms.ChoiceField(
@@ -38,10 +39,10 @@ class EventFilterForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language"), choices=[("", _("Any language")), *Event.Language.choices], required=False
     )
-    date_from = forms.DateField(
+    date_from = hub_forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(
+    date_to = hub_forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     when = forms.ChoiceField(label=_("When"), choices=WHEN_CHOICES, required=False)
@@ -50,19 +51,6 @@ class EventFilterForm(forms.Form):
         super().__init__(data if data is not None else {}, *args, **kwargs)
         self.fields["series"].empty_label = _("Any series")
         self.fields["theme"].empty_label = _("Any theme")
-
-    def _clean_day(self, name: str):
-        value = self.cleaned_data.get(name)
-        # Far-off years cannot be turned into instants; they filter nothing useful anyway.
-        if value is not None and not 1900 <= value.year <= 2200:
-            raise forms.ValidationError(_("Choose a date between 1900 and 2200."))
-        return value
-
-    def clean_date_from(self):
-        return self._clean_day("date_from")
-
-    def clean_date_to(self):
-        return self._clean_day("date_to")
 
     @property
     def values(self) -> dict:

@@ -9,6 +9,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import forms as hub_forms
+from hubsite import limits
 from hubsite.validators import validate_time_zone
 
 from .models import Event, Room, Series
@@ -17,7 +19,7 @@ from .services import Audience, event_check, invitation_parse_addresses, local_t
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class LocalDateTimeField(forms.DateTimeField):
+class LocalDateTimeField(hub_forms.DateTimeField):
     """A wall-clock time with no zone attached: the form combines it with the event's own zone."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
@@ -175,14 +177,14 @@ class CancelEventsForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (shown to everyone)"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=1000,
+        max_length=limits.NOTE,
         error_messages={"required": _("Give a reason for the cancellation: attendees see it.")},
     )
 
 
 class GenerateSessionsForm(forms.Form):
-    first_date = forms.DateField(label=_("first date"), widget=forms.DateInput(attrs={"type": "date"}))
-    last_date = forms.DateField(label=_("last date"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_date = hub_forms.DateField(label=_("first date"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_date = hub_forms.DateField(label=_("last date"), widget=forms.DateInput(attrs={"type": "date"}))
     every_weeks = forms.IntegerField(label=_("every N weeks"), min_value=1, max_value=12, initial=1)
 
     def __init__(self, *args, series: Series, **kwargs):
@@ -235,7 +237,7 @@ class InvitationForm(forms.Form):
         label=_("More addresses"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=100_000,
+        max_length=limits.PASTED_ADDRESSES,
         help_text=_("One per line, or separated by commas or semicolons; “Name <address>” works too."),
     )
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import fields, limits
 from hubsite.constraints import PostgresExclusionConstraint, TsTzRange
 from hubsite.i18n import ReaderLanguageName
 from hubsite.validators import http_url_validator, validate_time_zone
@@ -48,12 +49,15 @@ class Room(models.Model):
     location = models.CharField(_("floor / location"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(_("seated capacity"))
     is_bookable = models.BooleanField(_("bookable"), default=True)
-    accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
+    accessibility_notes = fields.TextField(_("accessibility notes"), max_length=limits.NOTE, blank=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("room")
         verbose_name_plural = _("rooms")
+        constraints = [
+            limits.length_check("accessibility_notes", limits.NOTE),
+        ]
 
     def __str__(self):
         return self.name
@@ -77,13 +81,16 @@ class Series(ReaderLanguageName, models.Model):
     title = models.CharField(_("title"), max_length=200)
     title_ko = models.CharField(_("Korean title"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    description = models.TextField(
-        _("description (Markdown)"), blank=True, validators=[validate_safe_markdown]
+    description = fields.TextField(
+        _("description (Markdown)"),
+        max_length=limits.LONG_TEXT,
+        blank=True,
+        validators=[validate_safe_markdown],
     )
-    organisers = models.ManyToManyField(
+    organisers = fields.ManyToManyField(
         Researcher, blank=True, related_name="organised_series", verbose_name=_("organisers")
     )
-    themes = models.ManyToManyField(Theme, blank=True, related_name="series", verbose_name=_("themes"))
+    themes = fields.ManyToManyField(Theme, blank=True, related_name="series", verbose_name=_("themes"))
     default_room = models.ForeignKey(
         Room,
         null=True,
@@ -110,6 +117,9 @@ class Series(ReaderLanguageName, models.Model):
         ordering = ["title"]
         verbose_name = _("series")
         verbose_name_plural = _("series")
+        constraints = [
+            limits.length_check("description", limits.LONG_TEXT),
+        ]
 
     def __str__(self):
         return self.title
@@ -219,19 +229,23 @@ class Event(ReaderLanguageName, models.Model):
         unique=True,
         error_messages={"unique": _("Another event already uses this address (slug); choose another one.")},
     )
-    abstract = models.TextField(_("abstract (Markdown)"), blank=True, validators=[validate_safe_markdown])
-    start = models.DateTimeField(_("start"))
-    end = models.DateTimeField(_("end"))
+    abstract = fields.TextField(
+        _("abstract (Markdown)"), max_length=limits.LONG_TEXT, blank=True, validators=[validate_safe_markdown]
+    )
+    start = fields.DateTimeField(_("start"))
+    end = fields.DateTimeField(_("end"))
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone]
     )
     room = models.ForeignKey(
         Room, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("room")
     )
-    online_url = models.URLField(_("online link"), blank=True, validators=[http_url_validator])
+    online_url = models.URLField(
+        _("online link"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
     format = models.CharField(_("format"), max_length=20, choices=Format.choices, default=Format.IN_PERSON)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
+    cancellation_reason = fields.TextField(_("cancellation reason"), max_length=limits.NOTE, blank=True)
     visibility = models.CharField(
         _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -244,19 +258,23 @@ class Event(ReaderLanguageName, models.Model):
         blank=True,
         help_text=_("For online and hybrid events. Empty means no limit."),
     )
-    registration_opens = models.DateTimeField(
+    registration_opens = fields.DateTimeField(
         _("registration opens"), null=True, blank=True, help_text=_("Empty means as soon as it is published.")
     )
-    registration_closes = models.DateTimeField(
+    registration_closes = fields.DateTimeField(
         _("registration closes"), null=True, blank=True, help_text=_("Empty means at the start.")
     )
     language = models.CharField(
         _("language of the talk"), max_length=10, choices=Language.choices, default="en"
     )
-    themes = models.ManyToManyField(Theme, blank=True, related_name="events", verbose_name=_("themes"))
+    themes = fields.ManyToManyField(Theme, blank=True, related_name="events", verbose_name=_("themes"))
     speakers_tba = models.BooleanField(_("speakers to be announced"), default=False)
-    recording_url = models.URLField(_("recording link"), blank=True, validators=[http_url_validator])
-    slides_url = models.URLField(_("slides link"), blank=True, validators=[http_url_validator])
+    recording_url = models.URLField(
+        _("recording link"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
+    slides_url = models.URLField(
+        _("slides link"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
     calendar_uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
@@ -289,6 +307,8 @@ class Event(ReaderLanguageName, models.Model):
             models.Index(fields=["room", "start"]),
         ]
         constraints = [
+            limits.length_check("abstract", limits.LONG_TEXT),
+            limits.length_check("cancellation_reason", limits.NOTE),
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")),
                 name="event_end_after_start",
@@ -419,11 +439,11 @@ class SeriesSubscription(models.Model):
     token = models.CharField(
         _("token"), max_length=64, unique=True, default=_subscription_token, editable=False
     )
-    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_at = fields.DateTimeField(_("requested at"), default=timezone.now)
     # Also the revision of the confirmation mail: each new request is a new message.
     confirmations_sent = models.PositiveIntegerField(_("confirmation mails sent"), default=0)
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    confirmed_at = fields.DateTimeField(_("confirmed at"), null=True, blank=True)
+    unsubscribed_at = fields.DateTimeField(_("unsubscribed at"), null=True, blank=True)
 
     objects = SeriesSubscriptionQuerySet.as_manager()
 
@@ -538,12 +558,12 @@ class Registration(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     language = models.CharField(_("language"), max_length=8, default="en")
-    hold_expires = models.DateTimeField(_("seat held until"), null=True, blank=True)
-    queued_at = models.DateTimeField(_("joined the waiting list"), null=True, blank=True)
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
-    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    hold_expires = fields.DateTimeField(_("seat held until"), null=True, blank=True)
+    queued_at = fields.DateTimeField(_("joined the waiting list"), null=True, blank=True)
+    confirmed_at = fields.DateTimeField(_("confirmed at"), null=True, blank=True)
+    promoted_at = fields.DateTimeField(_("promoted at"), null=True, blank=True)
+    cancelled_at = fields.DateTimeField(_("cancelled at"), null=True, blank=True)
+    checked_in_at = fields.DateTimeField(_("checked in at"), null=True, blank=True)
     created = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -623,7 +643,7 @@ class PersonalCalendar(models.Model):
     )
     token = models.CharField(_("token"), max_length=64, unique=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    replaced_at = models.DateTimeField(_("last replaced"), null=True, blank=True)
+    replaced_at = fields.DateTimeField(_("last replaced"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("personal calendar")

@@ -36,7 +36,7 @@ from hubsite.i18n import in_language
 from hubsite.models import OutboxMessage
 from hubsite.pagecache import changes_public_pages
 from hubsite.services import outbox_enqueue
-from hubsite.validators import validate_time_zone
+from hubsite.validators import is_random_token, validate_time_zone
 from researchers.models import Institution, Researcher, Theme
 
 from .models import Event, EventSpeaker, PersonalCalendar, Registration, Room, Series, SeriesSubscription
@@ -741,7 +741,7 @@ def series_subscription_request(*, series: Series, email: str, language: str = "
 
 def series_subscription_confirm(*, token: str) -> SubscriptionChange:
     with transaction.atomic():
-        subscription = SeriesSubscription.objects.select_for_update().filter(token=token).first()
+        subscription = _subscriptions_by_token(token).select_for_update().first()
         if subscription is None:
             raise SubscriptionLinkInvalid
         if not subscription_needs_confirming(subscription):
@@ -767,7 +767,7 @@ def subscription_needs_confirming(subscription: SeriesSubscription) -> bool:
 def series_subscription_unsubscribe(*, token: str) -> SubscriptionChange:
     """Stop a subscription (or a pending request) by its link; a second use changes nothing."""
     with transaction.atomic():
-        subscription = SeriesSubscription.objects.select_for_update().filter(token=token).first()
+        subscription = _subscriptions_by_token(token).select_for_update().first()
         if subscription is None:
             raise SubscriptionLinkInvalid
         if subscription.unsubscribed_at is not None:
@@ -777,8 +777,15 @@ def series_subscription_unsubscribe(*, token: str) -> SubscriptionChange:
     return SubscriptionChange(subscription, changed=True)
 
 
+def _subscriptions_by_token(token: str):
+    """The subscription a link's token names; a token of the wrong shape names none."""
+    if not is_random_token(token):
+        return SeriesSubscription.objects.none()
+    return SeriesSubscription.objects.filter(token=token)
+
+
 def series_subscription_for_token(*, token: str) -> SeriesSubscription:
-    subscription = SeriesSubscription.objects.select_related("series").filter(token=token).first()
+    subscription = _subscriptions_by_token(token).select_related("series").first()
     if subscription is None:
         raise SubscriptionLinkInvalid
     return subscription

@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
 from hubsite import ical, pagecache
+from hubsite.validators import is_random_token
 from researchers.models import Theme
 
 from .feeds import CalendarFeed, feed_window_start
@@ -141,7 +142,9 @@ def personal_calendar(request, token, feed_class=None):
     visitors they host (visits.feeds.PersonalFeedWithStays).
     """
     feed_class = feed_class or import_string(settings.PERSONAL_CALENDAR_FEED)
-    calendar = PersonalCalendar.objects.select_related("user").filter(token=token).first()
+    calendar = None
+    if is_random_token(token):
+        calendar = PersonalCalendar.objects.select_related("user").filter(token=token).first()
     if calendar is None or not calendar.user.is_active:
         raise Http404("No calendar at this address; it may have been replaced.")
     with translation.override(settings.LANGUAGE_CODE):

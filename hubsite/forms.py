@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .i18n import reader_label
+from .validators import validate_calendar_date
 
 # The largest primary key a BigAutoField can hold.
 MAX_ID = 2**63 - 1
@@ -35,3 +36,15 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj):
         return reader_label(obj)
+
+
+class DateField(forms.DateField):
+    """A date inside the site's calendar (hubsite.validators.validate_calendar_date)."""
+
+    default_validators = [validate_calendar_date]
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time whose day is inside the site's calendar."""
+
+    default_validators = [validate_calendar_date]

@@ -10,12 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from hubsite import dates
 
+from . import fields, limits
+
 
 class Heartbeat(models.Model):
     """Last time a periodic process (the Celery beat + worker pair) proved it was alive."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
-    last_seen = models.DateTimeField(_("last seen"))
+    last_seen = fields.DateTimeField(_("last seen"))
 
     class Meta:
         verbose_name = _("heartbeat")
@@ -63,19 +65,19 @@ class OutboxMessage(models.Model):
     revision = models.PositiveBigIntegerField(_("revision"), default=0)
     language = models.CharField(_("language"), max_length=8, default="en")
     subject = models.CharField(_("subject"), max_length=300)
-    body_text = models.TextField(_("plain text"))
-    body_html = models.TextField(_("HTML"), blank=True)
+    body_text = fields.TextField(_("plain text"), max_length=limits.MAIL_PART)
+    body_html = fields.TextField(_("HTML"), max_length=limits.MAIL_PART, blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+    last_error = fields.TextField(_("last error"), max_length=limits.MAIL_ERROR, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     # A queued row is due from this moment; a queued row long past it lost its task (the sweep).
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    next_attempt_at = fields.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = fields.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = fields.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = fields.DateTimeField(_("failed at"), null=True, blank=True)
 
     objects = OutboxMessageQuerySet.as_manager()
 

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before any view reads the address: a NUL byte in the path or query string answers 400.
+    "hubsite.middleware.RefuseNulInAddressMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After authentication: staff rights need two-factor authentication (hubsite/access.py).
     "hubsite.access.StaffRightsMiddleware",
@@ -163,7 +165,8 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Django's cached_db sessions, refusing session cookies of a shape Django never makes (a NUL byte).
+SESSION_ENGINE = "hubsite.sessions"
 
 # Public pages for anonymous readers are served from the cache until their content changes
 # (hubsite/pagecache.py); this bounds what time alone changes. 0 turns the page cache off.

@@ -4,8 +4,9 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health, mfa
+from . import health, mfa, views
 from .access import admin_site_has_permission
+from .admin_input import check_admin_input
 from .pagecache import bump_after_admin_posts
 
 # Staff sign in through allauth like everyone else, so its rate limits and MFA protect the admin.
@@ -14,6 +15,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.has_permission = admin_site_has_permission
 # Changes made in the admin reach the public pages at once (hubsite/pagecache.py).
 bump_after_admin_posts(admin.site)
+# Actions on ids no row can have, date filters outside the calendar: a message, not a server error.
+check_admin_input(admin.site)
 admin.site.site_header = settings.HUB_NAME
 admin.site.site_title = settings.HUB_NAME
 
@@ -34,4 +37,4 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += static(settings.MEDIA_URL, view=views.serve_media, document_root=settings.MEDIA_ROOT)

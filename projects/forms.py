@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,9 @@ from researchers.models import Institution, Researcher, Theme
 from .identifiers import normalise_arxiv_id, normalise_doi, validate_doi
 from .models import OUTPUT_YEAR_MIN, Project, ProjectMember, ProjectOutput
 from .services import PROJECT_EDITABLE_FIELDS, output_doi_check
+
+# A stored DOI (255) with a resolver prefix such as "https://dx.doi.org/" in front of it.
+DOI_INPUT_MAX_LENGTH = 300
 
 
 class DateInput(forms.DateInput):
@@ -223,10 +227,14 @@ class OutputForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         _http_links_only(self)
         self.fields["year"].widget.attrs.update({"min": OUTPUT_YEAR_MIN, "max": self.latest_year()})
-        # Resolver prefixes are stripped first, so the stored length limit is checked in clean_doi.
-        self.fields["doi"].validators = []
-        self.fields["doi"].max_length = None
-        self.fields["doi"].widget.attrs.pop("maxlength", None)
+        # Resolver prefixes are stripped first, so the stored length limit is checked in clean_doi;
+        # what may be pasted is bounded with room for the longest prefix.
+        self.fields["doi"].validators = [
+            ProhibitNullCharactersValidator(),
+            MaxLengthValidator(DOI_INPUT_MAX_LENGTH),
+        ]
+        self.fields["doi"].max_length = DOI_INPUT_MAX_LENGTH
+        self.fields["doi"].widget.attrs["maxlength"] = str(DOI_INPUT_MAX_LENGTH)
 
     @staticmethod
     def latest_year() -> int:

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from hubsite import fields, limits
 from hubsite.access import has_staff_rights
 from hubsite.i18n import ReaderLanguageName
 from hubsite.validators import http_url_validator
@@ -88,8 +89,8 @@ class Project(ReaderLanguageName, models.Model):
     title = models.CharField(_("title"), max_length=250)
     title_ko = models.CharField(_("Korean title"), max_length=250, blank=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    summary = models.TextField(_("summary (Markdown)"), blank=True)
-    themes = models.ManyToManyField(Theme, blank=True, related_name="projects", verbose_name=_("themes"))
+    summary = fields.TextField(_("summary (Markdown)"), max_length=limits.LONG_TEXT, blank=True)
+    themes = fields.ManyToManyField(Theme, blank=True, related_name="projects", verbose_name=_("themes"))
     lead = models.ForeignKey(
         Researcher,
         on_delete=models.PROTECT,
@@ -98,13 +99,17 @@ class Project(ReaderLanguageName, models.Model):
         help_text=_("A hub member."),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED)
-    start_date = models.DateField(_("start date"), null=True, blank=True)
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_date = fields.DateField(_("start date"), null=True, blank=True)
+    end_date = fields.DateField(_("end date"), null=True, blank=True)
     is_public = models.BooleanField(
         _("public"), default=False, help_text=_("Show this project on the public pages of the hub.")
     )
-    website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
-    repository_url = models.URLField(_("code repository"), blank=True, validators=[http_url_validator])
+    website = models.URLField(
+        _("website"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
+    repository_url = models.URLField(
+        _("code repository"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -116,6 +121,7 @@ class Project(ReaderLanguageName, models.Model):
         verbose_name_plural = _("projects")
         indexes = [models.Index(fields=["is_public", "status"])]
         constraints = [
+            limits.length_check("summary", limits.LONG_TEXT),
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True)
                 | Q(end_date__isnull=True)
@@ -226,7 +232,7 @@ class ProjectOutput(models.Model):
         validators=[validate_arxiv_id],
         help_text=_("For example 2101.00001 or hep-th/9901001."),
     )
-    url = models.URLField(_("link"), max_length=500, blank=True, validators=[http_url_validator])
+    url = models.URLField(_("link"), max_length=limits.URL, blank=True, validators=[http_url_validator])
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hubsite import dates
+from hubsite import forms as hub_forms
+from hubsite.validators import validate_calendar_date
 
 from .period import (
     MAX_YEARS,
@@ -37,10 +39,10 @@ class ReportPeriodForm(forms.Form):
         max_value=2100,
         widget=forms.NumberInput(attrs={"size": 6}),
     )
-    first_day = forms.DateField(
+    first_day = hub_forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    last_day = forms.DateField(
+    last_day = hub_forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
@@ -61,6 +63,10 @@ class ReportPeriodForm(forms.Form):
         quarter = self.cleaned_data["quarter"].strip().upper()
         if quarter and not QUARTER_RE.match(quarter):
             raise forms.ValidationError(_("Write the quarter as year, hyphen, Q and 1 to 4, e.g. 2026-Q3."))
+        if quarter:
+            # Its first day inside the calendar, so no quarter reaches the end of Python's dates.
+            match = QUARTER_RE.match(quarter)
+            validate_calendar_date(dt.date(max(int(match[1]), 1), 3 * int(match[2]) - 2, 1))
         return quarter
 
     def clean(self):

@@ -12,10 +12,34 @@ from import_export.admin import ImportExportModelAdmin
 
 from hubsite import dates
 
-from .forms import ResearcherMergeForm
+from .forms import ImportConfirmForm, ResearcherMergeForm
 from .models import AGREEMENT_WARNING_DAYS, Institution, Researcher, Theme
 from .resources import InstitutionResource, ResearcherResource
 from .services import researcher_merge
+
+
+class CheckedImportMixin:
+    """The import's confirmation step checks the format, resource and file it is posted."""
+
+    confirm_form_class = ImportConfirmForm
+
+    def _stored(self, name: str) -> bool:
+        if not name:
+            return False
+        storage_class = self.get_tmp_storage_class()
+        storage = storage_class(name=name, read_mode="rb", **self.get_tmp_storage_class_kwargs())
+        try:
+            return storage.read() is not None
+        except OSError:
+            return False
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {
+            **super().get_confirm_form_kwargs(request, import_form),
+            "formats": len(self.get_import_formats()),
+            "resources": len(self.get_import_resource_classes(request)),
+            "stored": self._stored,
+        }
 
 
 @admin.register(Theme)
@@ -51,7 +75,7 @@ class AgreementEndingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(ImportExportModelAdmin):
+class InstitutionAdmin(CheckedImportMixin, ImportExportModelAdmin):
     resource_classes = [InstitutionResource]
     list_display = [
         "name",
@@ -111,7 +135,7 @@ class InstitutionAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Researcher)
-class ResearcherAdmin(ImportExportModelAdmin):
+class ResearcherAdmin(CheckedImportMixin, ImportExportModelAdmin):
     resource_classes = [ResearcherResource]
     list_display = [
         "name",

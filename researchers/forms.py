@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from import_export.forms import ConfirmImportForm
 
 from hubsite.forms import BoundedModelMultipleChoiceField, ReaderLanguageModelChoiceField
 
@@ -117,3 +118,44 @@ class ResearcherMergeForm(forms.Form):
     def remove(self) -> Researcher:
         keep = self.cleaned_data["keep"]
         return next(r for r in self.researchers if r.pk != keep.pk)
+
+
+class ImportConfirmForm(ConfirmImportForm):
+    """django-import-export's confirmation step, refusing what its own form never posts: a format
+    or resource that is not one of those offered, or a file that is not waiting in the import
+    storage. django-import-export would take them as they are and fail with a server error."""
+
+    import_file_name = forms.CharField(widget=forms.HiddenInput(), max_length=255)
+    original_file_name = forms.CharField(widget=forms.HiddenInput(), max_length=255)
+    format = forms.CharField(widget=forms.HiddenInput(), max_length=10)
+    resource = forms.CharField(widget=forms.HiddenInput(), required=False, max_length=10)
+
+    def __init__(self, *args, formats: int, resources: int, stored, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.format_count = formats
+        self.resource_count = resources
+        self.stored = stored  # file name -> whether the upload is still in the import storage
+
+    @staticmethod
+    def _index(value: str, count: int) -> bool:
+        return value.isdigit() and int(value) < count
+
+    def clean_format(self):
+        value = self.cleaned_data["format"]
+        if not self._index(value, self.format_count):
+            raise forms.ValidationError(_("Choose one of the offered formats."), code="format")
+        return value
+
+    def clean_resource(self):
+        value = self.cleaned_data.get("resource") or ""
+        if value and not self._index(value, self.resource_count):
+            raise forms.ValidationError(_("Choose one of the offered kinds of rows."), code="resource")
+        return value
+
+    def clean_import_file_name(self):
+        name = super().clean_import_file_name()
+        if not self.stored(name):
+            raise forms.ValidationError(
+                _("The uploaded file is no longer here; upload it again."), code="file_gone"
+            )
+        return name

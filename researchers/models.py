@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from hubsite import fields, limits
 from hubsite.i18n import ReaderLanguageName
 from hubsite.validators import http_url_validator, validate_orcid
 
@@ -130,7 +131,9 @@ class Institution(ReaderLanguageName, models.Model):
     country = CountryField(_("country"))
     city = models.CharField(_("city"), max_length=120, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.UNIVERSITY)
-    website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
+    website = models.URLField(
+        _("website"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
     logo = models.ImageField(
         _("logo"),
         upload_to="institutions/",
@@ -138,8 +141,11 @@ class Institution(ReaderLanguageName, models.Model):
         validators=[image_extension_validator, validate_image_size],
         help_text=_("PNG, JPEG, GIF or WebP, at most 2 MB."),
     )
-    description = models.TextField(
-        _("description (Markdown)"), blank=True, validators=[validate_safe_markdown]
+    description = fields.TextField(
+        _("description (Markdown)"),
+        max_length=limits.LONG_TEXT,
+        blank=True,
+        validators=[validate_safe_markdown],
     )
     partnership_status = models.CharField(
         _("partnership status"),
@@ -147,10 +153,10 @@ class Institution(ReaderLanguageName, models.Model):
         choices=PartnershipStatus.choices,
         default=PartnershipStatus.PROSPECTIVE,
     )
-    partnership_start = models.DateField(_("partnership start"), null=True, blank=True)
+    partnership_start = fields.DateField(_("partnership start"), null=True, blank=True)
     agreement_kind = models.CharField(_("agreement kind"), max_length=80, blank=True, help_text=_("e.g. MoU"))
-    agreement_end = models.DateField(_("agreement end"), null=True, blank=True)
-    contacts = models.ManyToManyField(
+    agreement_end = fields.DateField(_("agreement end"), null=True, blank=True)
+    contacts = fields.ManyToManyField(
         "Researcher", blank=True, related_name="contact_for", verbose_name=_("contact people")
     )
     is_public = models.BooleanField(_("public"), default=True)
@@ -163,6 +169,9 @@ class Institution(ReaderLanguageName, models.Model):
         ordering = ["name"]
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
+        constraints = [
+            limits.length_check("description", limits.LONG_TEXT),
+        ]
 
     def __str__(self):
         return self.name
@@ -227,10 +236,14 @@ class Researcher(ReaderLanguageName, models.Model):
     )
     country = CountryField(_("country"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True, help_text=_("Never shown publicly."))
-    website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
+    website = models.URLField(
+        _("website"), max_length=limits.URL, blank=True, validators=[http_url_validator]
+    )
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid])
-    themes = models.ManyToManyField(Theme, blank=True, related_name="researchers", verbose_name=_("themes"))
-    bio = models.TextField(_("bio (Markdown)"), blank=True, validators=[validate_safe_markdown])
+    themes = fields.ManyToManyField(Theme, blank=True, related_name="researchers", verbose_name=_("themes"))
+    bio = fields.TextField(
+        _("bio (Markdown)"), max_length=limits.LONG_TEXT, blank=True, validators=[validate_safe_markdown]
+    )
     photo = models.ImageField(
         _("photo"),
         upload_to="researchers/",
@@ -260,6 +273,7 @@ class Researcher(ReaderLanguageName, models.Model):
         verbose_name = _("researcher")
         verbose_name_plural = _("researchers")
         constraints = [
+            limits.length_check("bio", limits.LONG_TEXT),
             models.UniqueConstraint(
                 Lower("email"),
                 condition=~models.Q(email=""),

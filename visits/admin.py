@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hubsite import dates
+from hubsite.validators import validate_calendar_date
 
 from . import services
 from .models import Extension, Visit, VisitStatusChange, Workspace
@@ -60,7 +61,8 @@ class MonthFilter(admin.SimpleListFilter):
             return queryset
         try:
             first = dt.datetime.strptime(self.value(), "%Y-%m").date()
-        except ValueError:
+            validate_calendar_date(first)  # no month past the calendar's end (year 9999 + 1)
+        except (ValueError, ValidationError):
             return queryset.none()
         last = services.add_months(first, 1) - dt.timedelta(days=1)
         return queryset.overlapping(first, last)
@@ -154,7 +156,7 @@ class VisitAdmin(admin.ModelAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        visit = Visit.objects.select_related("seminar_event").filter(pk=object_id).first()
+        visit = self.get_object(request, object_id)  # None for an id no stay can have
         if visit is not None and visit.seminar_event_id and request.method == "GET":
             for warning in services.visit_seminar_warnings(visit.seminar_event):
                 self.message_user(request, warning, messages.WARNING)

@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from hubsite import forms as hub_forms
+from hubsite import limits
 from hubsite.forms import BoundedModelMultipleChoiceField, ReaderLanguageModelChoiceField
 from projects.models import Project, ProjectMember
 from researchers.models import Institution, Researcher, Theme
@@ -192,8 +194,8 @@ class VisitForm(forms.ModelForm):
 
 
 class AvailabilityForm(forms.Form):
-    first_day = forms.DateField(label=_("First day"))
-    last_day = forms.DateField(label=_("Last day"))
+    first_day = hub_forms.DateField(label=_("First day"))
+    last_day = hub_forms.DateField(label=_("Last day"))
 
     def clean(self):
         data = super().clean()
@@ -221,6 +223,7 @@ class HostAnswerForm(forms.Form):
     note = forms.CharField(
         label=_("Note (optional)"),
         required=False,
+        max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Staff and, if you decline, the visitor will read it."),
     )
@@ -233,13 +236,18 @@ class HostAnswerForm(forms.Form):
 
 
 class ExtensionForm(forms.Form):
-    new_last_day = forms.DateField(label=_("New last day"), widget=DateInput())
+    new_last_day = hub_forms.DateField(label=_("New last day"), widget=DateInput())
     reason = forms.CharField(
-        label=_("Why you would like to stay longer"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why you would like to stay longer"),
+        max_length=limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class WithdrawForm(forms.Form):
     note = forms.CharField(
-        label=_("Reason (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from events.models import Event
-from hubsite import dates
+from hubsite import dates, fields, limits
 from hubsite.access import has_staff_rights
 from researchers.models import Institution, Researcher, Theme
 
@@ -42,7 +42,7 @@ class Workspace(models.Model):
     )
     floor = models.CharField(_("floor"), max_length=40, blank=True)
     visitors_allowed = models.BooleanField(_("visitors may use it"), default=True)
-    notes = models.TextField(_("practical notes for visitors"), blank=True)
+    notes = fields.TextField(_("practical notes for visitors"), max_length=limits.NOTE, blank=True)
 
     objects = WorkspaceQuerySet.as_manager()
 
@@ -50,6 +50,9 @@ class Workspace(models.Model):
         ordering = ["name"]
         verbose_name = _("workspace")
         verbose_name_plural = _("workspaces")
+        constraints = [
+            limits.length_check("notes", limits.NOTE),
+        ]
 
     def __str__(self):
         return self.name
@@ -170,11 +173,11 @@ class Visit(models.Model):
     institution_name = models.CharField(
         _("institution name at the time"), max_length=200, blank=True, help_text=_("Kept as it was.")
     )
-    first_day = models.DateField(_("first day"))
-    last_day = models.DateField(_("last day"))
-    purpose = models.TextField(_("purpose of the stay"))
-    project_summary = models.TextField(_("project summary (Markdown)"), blank=True)
-    themes = models.ManyToManyField(Theme, blank=True, related_name="visits", verbose_name=_("themes"))
+    first_day = fields.DateField(_("first day"))
+    last_day = fields.DateField(_("last day"))
+    purpose = fields.TextField(_("purpose of the stay"), max_length=limits.PURPOSE)
+    project_summary = fields.TextField(_("project summary (Markdown)"), max_length=limits.PURPOSE, blank=True)
+    themes = fields.ManyToManyField(Theme, blank=True, related_name="visits", verbose_name=_("themes"))
     funding = models.CharField(_("funding"), max_length=10, choices=Funding.choices, default=Funding.SELF)
     funding_note = models.CharField(_("funding details"), max_length=300, blank=True)
     needs_desk = models.BooleanField(_("needs a desk"), default=True)
@@ -182,10 +185,12 @@ class Visit(models.Model):
     nationality = CountryField(_("nationality"), blank=True)
     passport_name = models.CharField(_("name as in the passport"), max_length=200, blank=True)
     needs_housing_help = models.BooleanField(_("needs help with housing"), default=False)
-    accessibility_needs = models.TextField(_("accessibility needs"), blank=True)
+    accessibility_needs = fields.TextField(_("accessibility needs"), max_length=limits.NOTE, blank=True)
     offers_seminar = models.BooleanField(_("offers a seminar"), default=False)
     seminar_title = models.CharField(_("proposed seminar title"), max_length=300, blank=True)
-    seminar_abstract = models.TextField(_("proposed seminar abstract (Markdown)"), blank=True)
+    seminar_abstract = fields.TextField(
+        _("proposed seminar abstract (Markdown)"), max_length=limits.LONG_TEXT, blank=True
+    )
     seminar_event = models.OneToOneField(
         Event,
         null=True,
@@ -212,7 +217,7 @@ class Visit(models.Model):
         related_name="visits",
         verbose_name=_("workspace"),
     )
-    host_note = models.TextField(_("host's note"), blank=True)
+    host_note = fields.TextField(_("host's note"), max_length=limits.NOTE, blank=True)
     endorsement_nonce = models.CharField(max_length=40, default=_new_nonce, editable=False)
     endorsement_round = models.PositiveSmallIntegerField(default=0, editable=False)
     endorsement_used_at = models.DateTimeField(_("host answered at"), null=True, blank=True, editable=False)
@@ -231,6 +236,11 @@ class Visit(models.Model):
         verbose_name_plural = _("stays")
         indexes = [models.Index(fields=["status", "first_day", "last_day"])]
         constraints = [
+            limits.length_check("purpose", limits.PURPOSE),
+            limits.length_check("project_summary", limits.PURPOSE),
+            limits.length_check("accessibility_needs", limits.NOTE),
+            limits.length_check("seminar_abstract", limits.LONG_TEXT),
+            limits.length_check("host_note", limits.NOTE),
             models.CheckConstraint(
                 condition=Q(last_day__gte=F("first_day")),
                 name="visit_last_day_not_before_first_day",
@@ -317,12 +327,15 @@ class VisitStatusChange(models.Model):
     )
     by_name = models.CharField(_("by (name)"), max_length=200, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
+    note = fields.TextField(_("note"), max_length=limits.HISTORY_NOTE, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = _("status change")
         verbose_name_plural = _("history")
+        constraints = [
+            limits.length_check("note", limits.HISTORY_NOTE),
+        ]
 
     def __str__(self):
         return f"{self.from_status or '-'} → {self.to_status}"
@@ -337,7 +350,7 @@ class DeskAllocation(models.Model):
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="allocations")
     workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="allocations")
-    day = models.DateField(_("day"))
+    day = fields.DateField(_("day"))
 
     class Meta:
         ordering = ["day", "pk"]
@@ -365,27 +378,29 @@ class Extension(models.Model):
         DECLINED = "declined", _("Declined")
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="extensions")
-    new_last_day = models.DateField(_("new last day"))
-    reason = models.TextField(_("reason"))
+    new_last_day = fields.DateField(_("new last day"))
+    reason = fields.TextField(_("reason"), max_length=limits.NOTE)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = fields.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.TextField(_("staff note"), blank=True)
+    note = fields.TextField(_("staff note"), max_length=limits.NOTE, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
         verbose_name = _("extension request")
         verbose_name_plural = _("extension requests")
         constraints = [
+            limits.length_check("reason", limits.NOTE),
+            limits.length_check("note", limits.NOTE),
             models.UniqueConstraint(
                 fields=["visit"],
                 condition=Q(status="requested"),
                 name="extension_one_open_request_per_stay",
                 violation_error_message=_("This stay already has an extension request waiting."),
-            )
+            ),
         ]
 
     def __str__(self):

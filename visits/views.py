@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hubsite import dates
 from hubsite.access import has_staff_rights, staff_account_with_mfa, staff_rights_required
+from hubsite.validators import is_random_token
 from researchers.models import Researcher, Theme
 
 from . import charts, services
@@ -48,6 +49,15 @@ def index(request):
     )
 
 
+def _availability_errors(form: AvailabilityForm) -> list[str]:
+    """What is wrong with the dates to check: a day outside the calendar, the order, the length."""
+    errors = [str(error) for error in form.non_field_errors()]
+    for name in ("first_day", "last_day"):
+        if name in form.errors and form.data.get(name):
+            errors += [f"{form.fields[name].label}: {error}" for error in form.errors[name]]
+    return errors or [_("Give a first and a last day to check.")]
+
+
 def _availability(first_day: dt.date, last_day: dt.date) -> dict:
     days = services.desk_days_free(first_day=first_day, last_day=last_day)
     short = [day for day, free in days if free == 0]
@@ -66,9 +76,7 @@ def visit_new(request):
             if check.is_valid():
                 availability = _availability(check.cleaned_data["first_day"], check.cleaned_data["last_day"])
             else:
-                availability = {
-                    "errors": check.non_field_errors() or [_("Give a first and a last day to check.")]
-                }
+                availability = {"errors": _availability_errors(check)}
             # Re-render what was typed, without the errors of fields not filled in yet.
             initial = {
                 key: request.POST.getlist(key) if key == "themes" else value
@@ -112,8 +120,7 @@ def visit_new(request):
 def availability_json(request):
     form = AvailabilityForm(request.GET)
     if not form.is_valid():
-        errors = [str(e) for e in form.non_field_errors()] or [_("Give a first and a last day to check.")]
-        return JsonResponse({"errors": errors}, status=400)
+        return JsonResponse({"errors": _availability_errors(form)}, status=400)
     result = _availability(form.cleaned_data["first_day"], form.cleaned_data["last_day"])
     return JsonResponse(
         {
@@ -163,9 +170,11 @@ def visit_detail(request, pk: int):
 def visit_withdraw(request, pk: int):
     visit = get_object_or_404(Visit.objects.filter(researcher__user=request.user), pk=pk)
     form = WithdrawForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():  # a reason longer than the form allows: say so, withdraw nothing
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return redirect("visits:detail", pk=pk)
     try:
-        services.visit_withdraw(visit=visit, by=request.user, note=note)
+        services.visit_withdraw(visit=visit, by=request.user, note=form.cleaned_data["note"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -277,7 +286,11 @@ def arrivals_feed(request):
     token = request.GET.get("token", "")
     if token:
         # The token works while its owner still holds staff rights' account half (no session here).
-        owner = ArrivalsFeedToken.objects.select_related("user").filter(token=token).first()
+        owner = (
+            ArrivalsFeedToken.objects.select_related("user").filter(token=token).first()
+            if is_random_token(token)
+            else None
+        )
         if owner is None or not staff_account_with_mfa(owner.user):
             raise Http404
     elif not request.user.is_authenticated:

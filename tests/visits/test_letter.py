@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from pypdf import PdfReader
 
+from hubsite import limits
 from tests.factories import InstitutionFactory, MemberFactory, UserFactory, VisitFactory, VisitorFactory
 from tests.signin import force_login_with_mfa
 from visits.models import Visit
@@ -205,7 +206,8 @@ def test_a_long_purpose_flows_onto_more_pages(client, approved, today):
         needs_visa_letter=True,
         nationality="KR",
         passport_name="KIM SEO-YEON",
-        purpose="Scaling laws for Korean language models. " * 400,
+        # The longest purpose a stay may have (hubsite.limits.PURPOSE): more than one page.
+        purpose=("Scaling laws for Korean language models. " * 200)[: limits.PURPOSE],
         **days(today, 5, 3),
     )
     client.force_login(visit.researcher.user)
