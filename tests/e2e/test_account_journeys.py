@@ -3,10 +3,10 @@
 import pytest
 from django.conf import settings
 
+from tests.browser import screenshot
 from tests.factories import PASSWORD
 from tests.security.roles import make_staff_with_totp, totp_code
 
-from .browser import screenshot
 from .conftest import link_from_last_mail
 
 pytestmark = pytest.mark.browser

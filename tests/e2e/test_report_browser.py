@@ -6,9 +6,8 @@ import zoneinfo
 
 import pytest
 
+from tests.browser import PHONE, blocking_violations
 from tests.factories import EventFactory, StaffFactory
-
-from .browser import PHONE, blocking_violations
 
 pytestmark = pytest.mark.browser
 

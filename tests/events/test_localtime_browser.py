@@ -1,12 +1,10 @@
 import datetime as dt
-import os
 
 import pytest
 
 from tests.factories import EventFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -16,24 +14,10 @@ def event():
     )
 
 
-@pytest.fixture
-def browser(event):
-    # Rows are written before Playwright starts its event loop in this thread: ORM calls made
-    # inside that loop would open a second database connection that nobody closes.
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield instance
-        instance.close()
-
-
-def test_localtime_script_adds_the_readers_clock(live_server, event, browser):
-    paris = browser.new_context(timezone_id="Europe/Paris").new_page()
+def test_localtime_script_adds_the_readers_clock(live_server, event, make_page):
+    paris = make_page(timezone_id="Europe/Paris")
     paris.goto(live_server.url + event.get_absolute_url())
     assert paris.inner_text(".when") == "Tue 1 Jul 2031, 16:00–17:00 KST · 09:00 CEST on your clock"
-    seoul = browser.new_context(timezone_id="Asia/Seoul").new_page()
+    seoul = make_page(timezone_id="Asia/Seoul")
     seoul.goto(live_server.url + event.get_absolute_url())
     assert seoul.inner_text(".when") == "Tue 1 Jul 2031, 16:00–17:00 KST"
