@@ -26,7 +26,14 @@ from tests.factories import (
 
 from .cache_entries import cache_entries
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_for_the_whole_test(page_cache, settings):
+    """The page cache on, with entries that outlive a slow run, so counts never drop by expiry."""
+    settings.PAGE_CACHE_SECONDS = 3600
+
 
 PAGES = "pagecache:page:"
 FEED_BYTES = "ical:feed:"
