@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup migrate seed lint format messages bench clean
+.PHONY: run test setup dirs migrate seed lint format messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.12 or newer is required") if sys.version_info < (3, 12) else None'
@@ -16,16 +16,20 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-# axe-core for the accessibility browser tests (package.json pins it); skipped with a note without npm.
-NODE_STAMP := node_modules/.installed
-$(NODE_STAMP): package.json package-lock.json
-	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $(NODE_STAMP); \
-	else echo "npm not found: the accessibility tests need axe-core (apt-get install npm, then make setup)"; fi
+# What the browser tests need besides Python: Debian's chromium, fonts-nanum, npm and axe-core,
+# installed once where set-up can (root and apt-get); elsewhere one line says so and the browser
+# tests skip with the reason. CI (.ci/run) takes this same path.
+BROWSER_STAMP := $(VENV)/.browser-installed
+$(BROWSER_STAMP): bin/setup-browser package.json package-lock.json | $(BIN)/python
+	@bin/setup-browser $@
 
-setup: $(STAMP) $(NODE_STAMP)
+dirs:
 	mkdir -p var/mail var/media var/static
 
-migrate: setup
+## make setup: everything `make test` needs (`make run` needs only the Python part).
+setup: $(STAMP) $(BROWSER_STAMP) dirs
+
+migrate: $(STAMP) dirs
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
@@ -41,16 +45,16 @@ run: seed
 test: setup
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: setup
+lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: setup
+format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 ## make messages: refresh the Korean catalogue after changing UI strings, then compile it.
-messages: setup
+messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l ko --no-obsolete --ignore=.venv --ignore=var --ignore=bench
 	$(BIN)/python manage.py compilemessages -l ko --ignore=.venv
 

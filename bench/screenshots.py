@@ -92,7 +92,7 @@ def take(base: str, out: Path) -> list[Path]:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
     out.mkdir(parents=True, exist_ok=True)
     saved = []

@@ -4,7 +4,7 @@ person's) and the Atom feed of newly published events (Django's syndication fram
 iCalendar feeds are built in two steps so that a change rebuilds one event only:
 1. `state()`: one aggregate query (count, last change, sum of SEQUENCEs of the feed's events) plus
    the shared related-version stamp give the ETag and Last-Modified. A conditional GET is answered
-   from this alone, and the feed's bytes are cached under the ETag.
+   from this alone; a shared feed's bytes are cached under its identity with the ETag they match.
 2. `render()`: on a miss, the feed's (UID, SEQUENCE, updated) rows are read and each event's VEVENT
    bytes come from the cache; only the missing ones are loaded with their relations and built.
 """
@@ -33,7 +33,9 @@ from .models import Event, EventSpeaker, Registration
 FEED_PAST_DAYS = 90
 # A bound on any feed, whatever the query string asks for (the window already bounds the past).
 FEED_MAX_EVENTS = 5000
-FEED_CACHE_SECONDS = 60 * 60 * 24
+# A shared feed's bytes are kept this long under its identity (one entry per feed, replaced when
+# the feed changes); every other feed is assembled from the per-event cache on each full GET.
+FEED_CACHE_SECONDS = 60 * 60
 _BUILD_CHUNK = 500
 
 
@@ -61,20 +63,27 @@ class FeedState:
     etag: str
     last_modified: dt.datetime
 
-    @property
-    def cache_key(self) -> str:
-        return f"ical:feed:{self.etag}"
-
 
 @dataclass
 class CalendarFeed:
-    """A calendar of events: `key` names the view (it is part of the ETag), `name` is X-WR-CALNAME."""
+    """A calendar of events: `key` names the view (it is part of the ETag), `name` is X-WR-CALNAME.
+
+    `key` is made of cleaned, canonical values only (never raw input), so spellings of one feed
+    share it. `shared` marks a public feed of a bounded set (the events feed with at most one
+    filter, a series): only such feeds keep their state and bytes in the cache, one entry each.
+    """
 
     key: str
     name: str
     queryset: object
     windowed: bool = True
     extra_version: tuple = field(default_factory=tuple)
+    shared: bool = False
+
+    @property
+    def cache_key(self) -> str:
+        """The one cache entry of a shared feed's bytes (replaced, never added to, when it changes)."""
+        return "ical:feed:" + ical.fingerprint(self.key, self.name)
 
     def events(self):
         queryset = self.queryset
@@ -104,10 +113,13 @@ class CalendarFeed:
         return FeedState(etag=etag, last_modified=max(moments))
 
     def render(self, state: FeedState) -> bytes:
-        data = cache.get(state.cache_key)
-        if data is None:
-            data = self.build()
-            cache.set(state.cache_key, data, FEED_CACHE_SECONDS)
+        if not self.shared:
+            return self.build()
+        stored = cache.get(self.cache_key)
+        if isinstance(stored, tuple) and stored[0] == state.etag:
+            return stored[1]
+        data = self.build()
+        cache.set(self.cache_key, (state.etag, data), FEED_CACHE_SECONDS)
         return data
 
     def build(self) -> bytes:
@@ -122,11 +134,17 @@ class CalendarFeed:
         rows = list(
             self.events().values_list("pk", "calendar_uid", "sequence", "updated", "time_zone", "start")
         )
-        keys = {
-            pk: ical.vevent_cache_key(uid=uid, sequence=sequence, updated=updated, version=version)
-            for pk, uid, sequence, updated, _zone, _start in rows
+        keys = {pk: ical.vevent_cache_key(uid) for pk, uid, *_rest in rows}
+        stamps = {
+            pk: ical.vevent_stamp(sequence=sequence, updated=updated, version=version)
+            for pk, _uid, sequence, updated, _zone, _start in rows
         }
-        cached = cache.get_many(list(keys.values()))
+        stored = cache.get_many(list(keys.values()))
+        cached = {}
+        for pk, key in keys.items():
+            data = ical.cached_vevent(stored.get(key), stamps[pk])
+            if data is not None:
+                cached[key] = data
         missing = [pk for pk, key in keys.items() if key not in cached]
         built = {}
         if missing and len(missing) == len(rows):
@@ -139,10 +157,10 @@ class CalendarFeed:
             )
         for batch in batches:
             for event in batch:
-                built[keys[event.pk]] = ical.event_component(event).to_ical()
+                built[keys[event.pk]] = (stamps[event.pk], ical.event_component(event).to_ical())
         if built:
             cache.set_many(built, ical.VEVENT_CACHE_SECONDS)
-        cached.update(built)
+        cached.update({key: data for key, (_stamp, data) in built.items()})
         vevents = [cached[keys[pk]] for pk, *_rest in rows if keys[pk] in cached]
         return vevents, {row[4] for row in rows}, [row[5] for row in rows]
 

@@ -22,6 +22,9 @@ from .models import Event, Series
 
 class EventFilterForm(forms.Form):
     WHEN_CHOICES = [("", _("Upcoming")), ("past", _("Past (archive)"))]
+    # Filters whose values have no small bound (free text, dates): pages and feeds filtered by them
+    # are answered but never stored in the cache (hubsite.pagecache.page_query).
+    UNBOUNDED = ("q", "date_from", "date_to")
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     series = hub_forms.ReaderLanguageModelChoiceField(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from hubsite.access import has_staff_rights
 from hubsite.i18n import hub_name
-from hubsite.pagecache import public_page
+from hubsite.pagecache import page_query, public_page, store_query
 from hubsite.text import markdown_to_plain
 from researchers.models import Institution, Theme
 
@@ -49,11 +49,13 @@ def _page_or_error(request, queryset):
     return paginator.page(number), None
 
 
-@public_page
+@public_page(query=[*EventFilterForm.base_fields, "page"])
 def event_list(request):
     form = EventFilterForm(request.GET)
     events = form.filter(Event.objects.visible_to(request.user)).for_listing()
     page, error = _page_or_error(request, events)
+    if page is not None:
+        store_query(request, page_query(form, unbounded=form.UNBOUNDED, tabs=["when"], page=page.number))
     # Links to other pages keep every filter in the URL.
     query = request.GET.copy()
     query.pop("page", None)

@@ -4,6 +4,8 @@ A conditional GET (If-None-Match / If-Modified-Since) is answered 304 from `feed
 before any calendar is built; otherwise the bytes come from the cache or are built once.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
@@ -23,30 +25,29 @@ from .filters import EventFilterForm
 from .models import Event, PersonalCalendar, Series
 
 FEED_MAX_AGE = 300
-_MAX_KEY_VALUE = 200
 
 
-def feed_state(feed: CalendarFeed, *, private: bool):
-    """The feed's ETag and Last-Modified. For a public feed it is kept like a cached page: under the
-    content version that every change to what public pages show bumps (hubsite.pagecache), the
-    version of the related rows and the feed's window, for at most PAGE_CACHE_SECONDS, so a
-    conditional GET is answered without a query."""
-    if private or settings.PAGE_CACHE_SECONDS <= 0:
+def feed_state(feed: CalendarFeed):
+    """The feed's ETag and Last-Modified. For a shared feed (public, one of a bounded set) it is kept
+    like a cached page, in one entry per feed: stamped with the content version that every change
+    to what public pages show bumps (hubsite.pagecache), the version of the related rows and the
+    feed's window, for at most PAGE_CACHE_SECONDS, so a conditional GET is answered without a query."""
+    if not feed.shared or settings.PAGE_CACHE_SECONDS <= 0:
         return feed.state()
-    key = "feedstate:" + ical.fingerprint(
-        pagecache.content_version(), ical.related_version(), feed_window_start(), feed.key, feed.name
-    )
-    state = cache.get(key)
-    if state is None:
-        state = feed.state()
-        cache.set(key, state, settings.PAGE_CACHE_SECONDS)
+    key = "feedstate:" + ical.fingerprint(feed.key, feed.name)
+    stamp = (pagecache.content_version(), ical.related_version(), feed_window_start())
+    stored = cache.get(key)
+    if isinstance(stored, tuple) and stored[0] == stamp:
+        return stored[1]
+    state = feed.state()
+    cache.set(key, (stamp, state), settings.PAGE_CACHE_SECONDS)
     return state
 
 
 def feed_response(
     request, feed: CalendarFeed, *, filename: str, private: bool = False, download: bool = False
 ):
-    state = feed_state(feed, private=private)
+    state = feed_state(feed)
     etag = f'"{state.etag}"'
     last_modified = int(state.last_modified.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
@@ -88,16 +89,21 @@ def filtered_view_name(form: EventFilterForm) -> str:
 
 @require_safe
 def events_calendar(request):
-    """`/events/calendar.ics`: exactly the filters of the events page, as a subscribable calendar."""
+    """`/events/calendar.ics`: exactly the filters of the events page, as a subscribable calendar.
+
+    The feed is named by what its form understood (cleaned values, one spelling; `when` is left
+    out, the feed keeps its own window), so every spelling of a query is one feed; it is shared
+    (kept in the cache) on the events page's terms: valid, no free text or dates, one filter."""
     with translation.override(settings.LANGUAGE_CODE):
         form = EventFilterForm(request.GET)
         queryset = form.filter(Event.objects.public(), apply_when=False)
-        known = sorted(
-            (name, value[:_MAX_KEY_VALUE])
-            for name, value in request.GET.items()
-            if name in form.fields and name not in form.errors
+        meaning = [(name, value) for name, value in pagecache.cleaned_query(form) if name != "when"]
+        feed = CalendarFeed(
+            key=f"events:{urlencode(meaning)}",
+            name=filtered_view_name(form),
+            queryset=queryset,
+            shared=pagecache.page_query(form, unbounded=form.UNBOUNDED, tabs=["when"]) is not None,
         )
-        feed = CalendarFeed(key=f"events:{known}", name=filtered_view_name(form), queryset=queryset)
         return feed_response(request, feed, filename="seminars.ics")
 
 
@@ -109,6 +115,7 @@ def series_calendar(request, slug):
             key=f"series:{series.pk}",
             name=_calendar_title(series.title),
             queryset=Event.objects.public().filter(series=series),
+            shared=True,
         )
         return feed_response(request, feed, filename=f"{series.slug}.ics")
 
@@ -123,6 +130,7 @@ def event_calendar(request, slug):
             name=_calendar_title(event.title),
             queryset=Event.objects.filter(pk=event.pk),
             windowed=False,
+            shared=event.visibility == "public",
         )
         return feed_response(
             request,

@@ -3,8 +3,9 @@
 - `calendar_bytes(...)`: a whole calendar from VEVENT bytes, with a stable PRODID, NAME and
   X-WR-CALNAME, REFRESH-INTERVAL, X-PUBLISHED-TTL and the VTIMEZONE of every TZID used.
 - `event_component(...)`: the VEVENT of a seminar (UID minted once, SEQUENCE, STATUS, times with
-  the event's TZID), `event_vevent_bytes(...)` the same serialised and cached per
-  (UID, SEQUENCE, last change), so a feed rebuilds only the events that changed.
+  the event's TZID), `event_vevent_bytes(...)` the same serialised and cached in one entry
+  per UID, stamped with (SEQUENCE, last change, related version), so a feed rebuilds only the
+  events that changed and the cache holds one VEVENT per event, never one per version.
 - `invitation_bytes(...)`: METHOD:REQUEST / METHOD:CANCEL with ORGANIZER and ATTENDEE, for mail.
 
 Text from people goes through `clean_text` (control characters dropped, line breaks normalised)
@@ -257,20 +258,32 @@ def event_component(event, *, dtstamp: dt.datetime | None = None) -> VEvent:
     return component
 
 
-def vevent_cache_key(*, uid, sequence: int, updated: dt.datetime, version: int) -> str:
-    return f"ical:vevent:{uid}:{sequence}:{updated.timestamp():.6f}:{version}"
+def vevent_cache_key(uid) -> str:
+    """One cache entry per event, whatever its versions: a change overwrites it, never adds one."""
+    return f"ical:vevent:{uid}"
+
+
+def vevent_stamp(*, sequence: int, updated: dt.datetime, version: int) -> tuple:
+    """What the cached bytes of an event were built from; stored with them and compared on read."""
+    return (sequence, updated.timestamp(), version)
+
+
+def cached_vevent(stored, stamp: tuple) -> bytes | None:
+    """The bytes of a cache entry of `vevent_cache_key`, if they were built from `stamp`."""
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == stamp:
+        return stored[1]
+    return None
 
 
 def event_vevent_bytes(event, *, version: int | None = None) -> bytes:
     """One event's serialised VEVENT, cached until the event, its SEQUENCE or what it shows changes."""
     version = related_version() if version is None else version
-    key = vevent_cache_key(
-        uid=event.calendar_uid, sequence=event.sequence, updated=event.updated, version=version
-    )
-    data = cache.get(key)
+    key = vevent_cache_key(event.calendar_uid)
+    stamp = vevent_stamp(sequence=event.sequence, updated=event.updated, version=version)
+    data = cached_vevent(cache.get(key), stamp)
     if data is None:
         data = event_component(event).to_ical()
-        cache.set(key, data, VEVENT_CACHE_SECONDS)
+        cache.set(key, (stamp, data), VEVENT_CACHE_SECONDS)
     return data
 
 

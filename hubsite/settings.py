@@ -337,6 +337,10 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
+# Proxies of ours in front of the web processes that append the client's address to X-Forwarded-For
+# (the load balancer: 1). Every rate limit, allauth's and the site's (hubsite.ratelimit), counts the
+# address that many entries from the right; 0 ignores the header, so no client can choose its address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, stated so they can be seen and tuned in one place.
     "change_password": "5/m/user",

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hubsite.pagecache import public_page
+from hubsite.pagecache import page_query, public_page, store_query
 from researchers.models import Institution, Theme
 
 from . import services
@@ -41,11 +41,12 @@ def _seminars(manager, user):
     return visible.upcoming()[:UPCOMING_SEMINARS], visible.past()[:PAST_SEMINARS]
 
 
-@public_page
+@public_page(query=[*ProjectFilterForm.base_fields, "page"])
 def project_list(request):
     form = ProjectFilterForm(request.GET or None)
     projects = form.filter(Project.objects.public()).ordered_for_listing().with_listing_data()
     page = Paginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    store_query(request, page_query(form, page=page.number))
     return render(request, "projects/project_list.html", {"form": form, "page": page, "projects": page})
 
 

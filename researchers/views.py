@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hubsite.access import has_staff_rights
-from hubsite.pagecache import public_page
+from hubsite.pagecache import page_query, public_page, store_query
 
 from .forms import AccountDeleteForm, PartnerFilterForm, ProfileForm, ResearcherFilterForm
 from .models import Institution, Researcher, Theme, public_projects, public_talks_prefetch
@@ -36,10 +36,11 @@ def _distinct_countries(queryset, field: str = "country") -> list[str]:
 
 
 @require_GET
-@public_page
+@public_page(query=PartnerFilterForm.base_fields)
 def partner_list(request):
     active = Institution.objects.active_partners()
     form = PartnerFilterForm(request.GET or None, country_codes=_distinct_countries(active))
+    store_query(request, page_query(form))
     partners = active.with_public_seminar_count().with_stay_count()
     if form.is_bound:
         form.is_valid()
@@ -111,7 +112,7 @@ def _partner_stays(institution: Institution) -> dict:
 
 
 @require_GET
-@public_page
+@public_page(query=[*ResearcherFilterForm.base_fields, "page"])
 def researcher_list(request):
     listed = Researcher.objects.listed()
     themes = list(Theme.objects.all())
@@ -140,6 +141,7 @@ def researcher_list(request):
         .distinct()
     )
     page = Paginator(researchers, RESEARCHERS_PER_PAGE).get_page(request.GET.get("page"))
+    store_query(request, page_query(form, unbounded=["q"], page=page.number))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

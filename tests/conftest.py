@@ -13,6 +13,9 @@ from django.db import connection
 
 from hubsite.celery import app as celery_app
 
+# Debian's chromium under Playwright: the fixtures and the one skip rule of every browser test.
+pytest_plugins = ["tests.browser"]
+
 
 def pytest_collection_modifyitems(config, items):
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

@@ -9,9 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.browser import PHONE, blocking_violations, screenshot
 from tests.factories import UserFactory
-
-from .browser import PHONE, blocking_violations, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -3,10 +3,10 @@
 import pytest
 from django.conf import settings
 
+from tests.browser import PHONE, blocking_violations, screenshot
 from tests.factories import PASSWORD, StaffFactory
 from tests.security.roles import make_staff_with_totp, totp_code
 
-from .browser import PHONE, blocking_violations, screenshot
 from .conftest import link_from_last_mail
 
 pytestmark = pytest.mark.browser

@@ -4,10 +4,9 @@ import re
 
 import pytest
 
+from tests.browser import PHONE, screenshot
 from tests.factories import PASSWORD
 from tests.security.roles import make_staff_with_totp, totp_code
-
-from .browser import PHONE, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from .browser import PHONE, screenshot
+from tests.browser import PHONE, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -6,10 +6,9 @@ import zoneinfo
 
 import pytest
 
+from tests.browser import PHONE, blocking_violations
 from tests.factories import EventFactory, StaffFactory
 from tests.signin import force_login_with_mfa
-
-from .browser import PHONE, blocking_violations
 
 pytestmark = pytest.mark.browser
 
