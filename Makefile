@@ -55,7 +55,7 @@ format: $(STAMP)
 
 ## make messages: refresh the Korean catalogue after changing UI strings, then compile it.
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l ko --no-obsolete --ignore=.venv --ignore=var --ignore=bench
+	$(BIN)/python manage.py makemessages -l ko --no-obsolete --ignore=.venv --ignore=var --ignore=bench --ignore=node_modules
 	$(BIN)/python manage.py compilemessages -l ko --ignore=.venv
 
 ## make bench: figures and ratios on its own PostgreSQL database and gunicorn; writes bench/results/latest.md.
