@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.test import Client
 
+from tests.signin import force_login_with_mfa
+
 
 @dataclass
 class Answer:
@@ -40,9 +42,8 @@ class Answer:
 
 
 def signed_in_client(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
-    return client
+    """A client signed in as `user`; staff as after the authenticator step (staff rights)."""
+    return force_login_with_mfa(Client(raise_request_exception=False), user)
 
 
 def _answer(client: Client, method: str, path: str, data: dict | None) -> Answer:

@@ -16,6 +16,7 @@ from django.test import Client
 from events import services
 from events.models import Event
 from tests.factories import EventFactory, RoomFactory, StaffFactory
+from tests.signin import force_login_with_mfa
 
 START = dt.datetime(2031, 5, 6, 7, 0, tzinfo=dt.UTC)  # 16:00 in Seoul
 HOUR = dt.timedelta(hours=1)
@@ -194,7 +195,7 @@ def test_room_rule_two_admin_adds_racing_past_the_check_get_one_booking_and_the_
     clients = []
     for user in staff:
         client = Client()
-        client.force_login(user)
+        force_login_with_mfa(client, user)
         clients.append(client)
     both_checked = threading.Barrier(2)
     real_clash = services._room_clash

@@ -14,6 +14,7 @@ from django.urls import reverse
 from events import services as event_services
 from events.models import Event
 from tests.factories import EventFactory, RoomFactory, SeriesFactory, StaffFactory, WorkspaceFactory
+from tests.signin import force_login_with_mfa
 from visits import services
 from visits.models import Visit
 
@@ -160,7 +161,7 @@ def test_seminar_draft_two_approvals_at_once_for_one_slot_book_the_room_once(
     clients = []
     for _ in visits:
         client = Client()
-        client.force_login(StaffFactory())
+        force_login_with_mfa(client, StaffFactory())
         clients.append(client)
     barrier = threading.Barrier(2)
     responses = [None, None]
