@@ -1,7 +1,12 @@
 """Journeys through the accounts in a real browser."""
 
+import html
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from django.conf import settings
+from django.core import mail
 
 from tests.browser import PHONE, blocking_violations, screenshot
 from tests.factories import PASSWORD, StaffFactory
@@ -39,6 +44,34 @@ def test_visitor_signs_up_verifies_the_address_from_the_mail_and_is_signed_in(si
     assert page.get_by_role("button", name="Sign out").is_visible()
     assert page.get_by_role("link", name="My account", exact=True).is_visible()
     screenshot(page, "signed-in")
+
+
+@pytest.mark.parametrize("part", ["text", "html"])
+def test_a_korean_newcomer_confirms_the_address_from_the_link_as_a_mail_client_opens_it(
+    site, make_page, part
+):
+    """allauth's Korean glued a particle to the link ("…/KEY/을 클릭하세요"): a mail client links up
+    to the next space (the text part) and Django's urlize did the same (the HTML part), so the
+    link opened a 404."""
+    page = make_page(locale="ko-KR", **PHONE)
+    page.goto(site + "/accounts/signup/")
+    page.locator("#id_email").fill("newcomer@example.org")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="회원가입").click()
+    page.wait_for_url(site + "/accounts/confirm-email/")
+    message = mail.outbox[-1]
+    if part == "text":
+        # What a mail client makes a link of: from the scheme to the next space.
+        link = re.search(r"https?://\S+", message.body).group(0)
+    else:
+        link = html.unescape(
+            re.search(r'href="([^"]*confirm-email[^"]*)"', message.alternatives[0].content).group(1)
+        )
+    page.goto(site + urlsplit(link).path)
+    page.locator("main").get_by_role("button", name="확인").click()
+    page.wait_for_url(site + "/profile/")
+    assert page.locator(".messages").inner_text().startswith("newcomer@example.org")
 
 
 def test_staff_sign_in_with_password_and_authenticator_code_and_reach_the_admin(site, page):
