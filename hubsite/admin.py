@@ -151,14 +151,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("plain text"))
     def text_body(self, obj):
-        return format_html('<pre class="outbox-body">{}</pre>', obj.body_text)
+        return _scrollable_text(obj.body_text, _("plain text"))
 
     @admin.display(description=_("HTML (source)"))
     def html_source(self, obj):
         # Shown as text: the message's HTML never becomes part of the admin page.
         if not obj.body_html:
             return "—"
-        return format_html('<pre class="outbox-body">{}</pre>', obj.body_html)
+        return _scrollable_text(obj.body_html, _("HTML (source)"))
 
     @admin.display(description=_("HTML (preview)"))
     def html_preview(self, obj):
@@ -228,3 +228,9 @@ def _sandboxed(response: HttpResponse) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _scrollable_text(text: str, label: str):
+    """A message body as text in a box of bounded height: focusable and named, so that a keyboard
+    can scroll it and a screen reader says what it is (axe: scrollable-region-focusable)."""
+    return format_html('<pre class="outbox-body" tabindex="0" aria-label="{}">{}</pre>', label, text)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class HubsiteConfig(AppConfig):
     name = "hubsite"
-    verbose_name = "Hub infrastructure"
+    verbose_name = _("Hub infrastructure")
 
     def ready(self):
         from .sites import site_sync_after_migrate

@@ -13,7 +13,15 @@ option), never `name`, `title` or `str()`.
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
+
+# Django's own words that its Korean catalogue (Django 6.1) leaves untranslated, on the site's forms
+# (a select's empty choice) and in the admin; ours comes first (LOCALE_PATHS) and gives them. Named
+# here so that `make messages` keeps them in locale/ko.
+DJANGO_UNTRANSLATED = (
+    gettext_noop("- Select an option -"),
+    gettext_noop("Filter by %(field_name)s"),
+)
 
 
 def reader_reads_korean() -> bool:

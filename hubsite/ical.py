@@ -30,7 +30,7 @@ import nh3
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar, Timezone, vCalAddress, vDuration
 from icalendar import Event as VEvent
 
@@ -232,7 +232,16 @@ def event_status(event) -> str:
 
 
 def event_component(event, *, dtstamp: dt.datetime | None = None) -> VEvent:
-    """The VEVENT of an event (speaker links with researchers and institutions, room, themes loaded)."""
+    """The VEVENT of an event (speaker links with researchers and institutions, room, themes loaded).
+
+    A calendar has no language: its few words ("Speaker:", a role) are English whatever the language
+    of the request that builds it (a Korean reader's registration once put "발표자:" in the
+    calendar of the mail, the feeds already read in English)."""
+    with translation.override("en"):
+        return _event_component(event, dtstamp=dtstamp)
+
+
+def _event_component(event, *, dtstamp: dt.datetime | None) -> VEvent:
     zone = ZoneInfo(event.time_zone)
     component = VEvent()
     component.add("UID", event_uid(event))

@@ -3,10 +3,12 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
 
 from . import health, mfa, views
 from .access import admin_site_has_permission
 from .admin_input import check_admin_input
+from .i18n import hub_name
 from .pagecache import bump_after_admin_posts
 
 # Staff sign in through allauth like everyone else, so its rate limits and MFA protect the admin.
@@ -17,8 +19,8 @@ admin.site.has_permission = admin_site_has_permission
 bump_after_admin_posts(admin.site)
 # Actions on ids no row can have, date filters outside the calendar: a message, not a server error.
 check_admin_input(admin.site)
-admin.site.site_header = settings.HUB_NAME
-admin.site.site_title = settings.HUB_NAME
+# The hub's name in the reader's language, read at each request as on every other page.
+admin.site.site_header = admin.site.site_title = lazy(hub_name, str)()
 
 urlpatterns = [
     path("healthz/live", health.live, name="healthz-live"),

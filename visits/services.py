@@ -556,6 +556,7 @@ def visit_approve(*, visit: Visit, by, workspace: Workspace | None = None, note:
             template="approved",
             revision=visit.sequence,
             letter_url=_link("visits:letter", visit.pk) if visit.needs_visa_letter else "",
+            letter_pdf_url=_link("visits:letter_pdf", visit.pk) if visit.needs_visa_letter else "",
             attachments=_ics_attachment(visit),
         )
         _mail(

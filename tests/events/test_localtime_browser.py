@@ -37,5 +37,5 @@ def test_localtime_script_shows_the_readers_day_when_it_differs_in_both_language
     korean.goto(live_server.url + event.get_absolute_url())
     assert (
         korean.inner_text(".when")
-        == "2031년 7월 1일 (화) 16:00~17:00 KST · 6월 30일 (월) 21:00~22:00 HST 내 시간"
+        == "2031년 7월 1일 (화) 16:00~17:00 KST · 6월 30일 (월) 21:00~22:00 HST (내 시간)"
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core import mail
 from django.template import Context, Template
@@ -15,7 +16,7 @@ from django.utils import formats, translation
 
 from events import services as event_services
 from hubsite import dates
-from tests.factories import EventFactory, UserFactory, VisitFactory
+from tests.factories import EventFactory, ProjectFactory, UserFactory, VisitFactory
 from visits import services as visit_services
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -177,6 +178,25 @@ def test_korean_mails_read_korean_dates(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.django_db
+def test_korean_pages_join_two_dates_with_a_tilde(client, settings):
+    """A project's dates and the week of "Who is at the hub" were joined by hand with an en dash:
+    "2025년 10월 1일 – 2027년 9월 30일"."""
+    settings.PAGE_CACHE_SECONDS = 0
+    project = ProjectFactory(start_date=dt.date(2025, 10, 1), end_date=dt.date(2027, 9, 30))
+    client.cookies["django_language"] = "ko"
+    page = client.get(f"/projects/{project.slug}/").content.decode()
+    assert '2025년 10월 1일</time> ~ <time datetime="2027-09-30">2027년 9월 30일</time>' in page
+    with time_machine.travel(dt.datetime(2026, 12, 16, 12, 0, tzinfo=SEOUL), tick=False):
+        here = client.get("/visits/here/").content.decode()
+    assert "이번 주와 다음 주(2026년 12월 14일 ~ 2026년 12월 27일)" in here
+    assert KOREAN_DATE_DASH.findall(page + here) == []
+
+
+# A Korean date, then an en dash or hyphen to the next one: a range written by hand.
+KOREAN_DATE_DASH = re.compile(r"\d+일(?:</time>)?(?: \([월화수목금토일]\))?\s*[–-]\s*(?:<time[^>]*>)?\d")
+
+
+@pytest.mark.django_db
 def test_the_letter_dates_read_in_english_whatever_the_page_language(client):
     visit = VisitFactory(
         first_day=dt.date(2031, 12, 18),
@@ -212,6 +232,25 @@ def test_no_template_writes_a_date_format_of_its_own():
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if TEMPLATE_FORMAT.search(line)
     ]
+    assert offenders == []
+
+
+# Two dates joined by hand: a date (`date_as`, or a variable a blocktranslate took from one) then a
+# dash or tilde. The rule's `date_range` and `range_separator` write the separator of the language.
+DATE_VARIABLE = re.compile(r"\bwith\b.*?\b(\w+)=[\w.]+\|date_as")
+
+
+def test_no_template_joins_two_dates_by_hand():
+    offenders = []
+    for path in sorted((BASE / "templates").rglob("*")):
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            names = DATE_VARIABLE.findall(line)
+            dated = r"date_as:\"\w+\"\s*}}(?:</time>)?(?:{%[^%]*%})*"
+            joined = [rf"{{{{ {name} }}}}" for name in names] + [dated]
+            if any(re.search(rf"{left}\s*[–~]\s", line) for left in joined):
+                offenders.append(f"{path.relative_to(BASE)}:{number}: {line.strip()[:120]}")
     assert offenders == []
 
 

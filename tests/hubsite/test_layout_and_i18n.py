@@ -47,3 +47,36 @@ def test_korean_catalogue_has_no_untranslated_or_fuzzy_entries():
     fuzzy = [e for e in entries if "#, fuzzy" in e]
     assert untranslated == []
     assert fuzzy == []
+
+
+def test_djangos_own_words_read_in_korean_on_the_sites_forms_and_in_the_admin(client, admin_client):
+    """Django 6.1's Korean catalogue leaves a select's empty choice ("- Select an option -", the
+    profile's institution) and the admin's "Filter by …" in English; the admin's title and its
+    "Hub infrastructure" read in English on Korean pages too."""
+    from tests.factories import UserFactory, VisitFactory
+
+    client.force_login(UserFactory())
+    profile = client.get("/profile/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert '<option value="" selected>- 선택하세요 -</option>' in profile
+    VisitFactory()
+    for path in ("/admin/", "/admin/visits/visit/", "/admin/hubsite/outboxmessage/"):
+        page = admin_client.get(path, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+        for english in ("Select an option", "Filter by", "Hub infrastructure", "Seoul AI Research Hub"):
+            assert english not in page, (path, english)
+    assert (
+        "<title>사이트 관리 | 서울 AI 연구 허브</title>"
+        in admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    )
+
+
+def test_korean_never_hangs_a_guessed_particle_on_a_title():
+    """ "신경망 스케일링 법칙 국제 세미나을(를)": a title's last letter decides the particle, so the
+    sentence names what it is ("“…” 시리즈를") instead of guessing with "을(를)"."""
+    import re
+    from pathlib import Path
+
+    po = (Path(__file__).resolve().parents[2] / "locale/ko/LC_MESSAGES/django.po").read_text()
+    guessed = re.findall(
+        r"%\((?:series|title|name|project|event)\)s[”\"]?(?:을\(를\)|이\(가\)|은\(는\)|와\(과\))", po
+    )
+    assert guessed == []

@@ -2,9 +2,11 @@
 `' & " < >` in every name and text): plain text and subjects as written, HTML escaped, an HTML part
 for every message, and every calendar part typed with its METHOD and naming people truthfully."""
 
+import html
 import re
 
 import pytest
+from django.utils import translation
 from icalendar import Calendar
 
 from hubsite.mail import build_email
@@ -115,6 +117,55 @@ def test_every_calendar_part_carries_its_method_and_names_attendees_truthfully(e
         assert attendee.params["PARTSTAT"] in partstats, kind
         seen.setdefault(kind, set()).add(attendee.params["PARTSTAT"])
     assert seen == {kind: partstats for kind, (_method, partstats) in CALENDARS.items() if partstats}
+
+
+# A mail client links an address up to the next space; these end a sentence rather than the address.
+ADDRESS = re.compile(r"https?://\S+")
+SENTENCE_PUNCTUATION = ".,;:!?)'\""
+
+
+def _addresses(text: str) -> set[str]:
+    return {word.rstrip(SENTENCE_PUNCTUATION) for word in ADDRESS.findall(text)}
+
+
+def test_every_address_in_a_text_part_is_a_word_of_its_own(every_mail):
+    """allauth's Korean catalogue glued a particle to the confirmation link ("…/KEY/을 클릭하세요"):
+    a mail client took it into the link, and every Korean sign-up opened a 404."""
+    sent, _language = every_mail
+    for mail in sent:
+        for address in _addresses(mail.message.body_text):
+            assert address.isascii(), (mail.template, address)
+
+
+def test_every_link_of_an_html_part_is_an_address_its_text_part_shows(every_mail):
+    sent, _language = every_mail
+    for mail in sent:
+        links = {html.unescape(href) for href in re.findall(r'href="([^"]*)"', mail.message.body_html)}
+        assert links - _addresses(mail.message.body_text) == set(), mail.template
+
+
+@pytest.fixture(params=["en", "ko"])
+def every_mail_sent_from_korean_pages(request, monkeypatch, settings):
+    """Every mail, each action taken by someone reading the site in Korean (their request's language
+    is the active one), to recipients of either language."""
+    with translation.override("ko"):
+        return send_every_mail(monkeypatch, settings, request.param)
+
+
+def test_every_calendar_part_is_in_english_whatever_the_language_of_its_mail(
+    every_mail_sent_from_korean_pages,
+):
+    """A calendar has no language (docs/architecture.md), like the feeds: a Korean reader's
+    registration once put "발표자:" in its mail's calendar. The walk's names hold no Korean, so
+    any Korean in a calendar is a label."""
+    for mail in every_mail_sent_from_korean_pages:
+        for part in build_email(mail.message).message().walk():
+            if part.get_content_type() == "text/calendar":
+                text = part.get_payload(decode=True).decode()
+                assert HANGUL.findall(text) == [], mail.template
+
+
+HANGUL = re.compile(r"[\u3131-\u318e\uac00-\ud7a3]+")
 
 
 def _list(value):

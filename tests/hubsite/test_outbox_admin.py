@@ -86,7 +86,12 @@ def test_change_page_shows_the_html_as_text_never_as_markup(staff_client):
     html = response.content.decode()
     assert response.status_code == 200
     assert '<script>alert("x")</script>' not in html
-    assert "&lt;p&gt;Hi&lt;/p&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert (
+        '<pre class="outbox-body" tabindex="0" aria-label="HTML (source)">'
+        "&lt;p&gt;Hi&lt;/p&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</pre>"
+    ) in html
+    # A keyboard scrolls the long bodies too (axe: scrollable-region-focusable).
+    assert '<pre class="outbox-body" tabindex="0" aria-label="plain text">' in html
     preview = reverse("admin:hubsite_outboxmessage_preview", args=[row.pk])
     assert f'<iframe sandbox src="{preview}"' in html
 

@@ -80,4 +80,10 @@ def test_a_visitor_registers_the_host_endorses_from_the_mail_and_staff_approve(
     letter = client.get(letter_url)
     assert letter.status_code == 200
     assert "VERA VISITOR" in letter.content.decode()
+    # The letter is offered as a PDF too, in the mail as on the stay page.
+    pdf_url = re.search(
+        r"\nThe same letter as a PDF:\nhttp://127\.0\.0\.1:8000(/visits/\d+/letter\.pdf)\n", approval.body
+    )
+    assert client.get(pdf_url.group(1))["Content-Type"] == "application/pdf"
+    assert f'<a href="http://127.0.0.1:8000{pdf_url.group(1)}"' in approval.alternatives[0].content
     assert visit.seminar_event.title == "Scaling robots"
